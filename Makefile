@@ -1,0 +1,115 @@
+# redisops.custom_modules — developer and CI entry points.
+#   make demo   set up, build the sample module, deploy it to a 3-node emulator, show idempotence
+#   make test   every check: ansible-lint, ansible-test sanity, docs, pytest (unit, contract,
+#               integration), molecule
+# Both work on a fresh machine: they create .venv, install Debian packages and start what they use.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+BUILD := build
+COLLECTIONS := $(CURDIR)/collections
+LINK := collections/ansible_collections/redisops/custom_modules
+SANITY_ROOT := $(BUILD)/sanity/ansible_collections/redisops/custom_modules
+# A scratch HOME keeps ansible-test's and ansible's caches out of the user's home directory.
+SCRATCH_HOME := $(CURDIR)/$(BUILD)/home
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := redis-server redis-tools gcc libc6-dev
+APT_CROSS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv system-deps link testmodules lint sanity docs-check pytest units contract \
+        integration molecule test demo bench build clean
+
+help:
+	@echo "make demo   deploy the sample module to a 3-node emulator, twice, then show the status report"
+	@echo "make test   run every test (lint, sanity, docs, pytest, molecule)"
+	@echo "make bench  run the benchmarks in tests/bench (not part of make test)"
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -U pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# redis-server proves the test module is real; gcc builds it; the aarch64 cross compiler builds a
+# wrong-architecture twin for negative tests and is optional (tests that need it say so and skip).
+system-deps: $(BUILD)/.system-deps
+$(BUILD)/.system-deps:
+	mkdir -p $(BUILD)
+	if ! command -v redis-server >/dev/null || ! command -v gcc >/dev/null; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	fi
+	if ! command -v aarch64-linux-gnu-gcc >/dev/null; then \
+	  ( $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_CROSS) ) \
+	  || echo "warning: no aarch64 cross compiler; wrong-architecture tests will be skipped"; \
+	fi
+	touch $@
+
+link: $(LINK)
+$(LINK):
+	mkdir -p $(dir $(LINK))
+	ln -sfn ../../.. $(LINK)
+
+testmodules: venv system-deps
+	$(PY) tests/testmodules/build.py --out $(BUILD)/testmodules
+
+lint: venv link
+	$(BIN)/ansible-lint
+
+# ansible-test must run from inside an ansible_collections/<ns>/<name> tree: sanity runs on a copy
+# of the files git knows about. Its virtualenvs bootstrap pip from a script it downloads from a
+# host this CI cannot reach; .ci/get_pip_standin.py does the same job with ensurepip + PyPI.
+sanity: venv
+	rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_ROOT)
+	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	pipver=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1 | tr -dc '0-9.'); \
+	  mkdir -p $(SCRATCH_HOME)/.ansible/test/cache && \
+	  cp .ci/get_pip_standin.py $(SCRATCH_HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py
+	cd $(SANITY_ROOT) && HOME=$(SCRATCH_HOME) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  ansible-test sanity --venv --python 3.11 --color no
+
+docs-check: venv link
+	for m in redis_user_module redis_user_module_info redis_module_artifact redis_module_artifact_info; do \
+	  $(BIN)/ansible-doc -t module redisops.custom_modules.$$m >/dev/null; done
+	$(BIN)/ansible-doc -t role redisops.custom_modules.module_lifecycle >/dev/null
+	$(BIN)/antsibull-changelog lint
+
+pytest: venv link testmodules
+	$(PY) -m pytest -q
+
+units: venv link testmodules
+	$(PY) -m pytest -q tests/unit
+contract: venv link
+	$(PY) -m pytest -q tests/contract
+integration: venv link testmodules
+	$(PY) -m pytest -q tests/integration
+
+molecule: venv link testmodules
+	for s in $$(ls molecule | grep -v -e README -e '\.'); do \
+	  ( cd $(CURDIR) && $(BIN)/molecule test -s $$s ) || exit 1; done
+
+test: lint docs-check sanity pytest molecule
+	@echo "make test: all checks passed"
+
+demo: venv link testmodules
+	PATH=$(CURDIR)/$(BIN):$$PATH bash .ci/demo.sh
+
+bench: venv link testmodules
+	$(PY) -m pytest tests/bench -q -p no:randomly --benchmark-disable-gc
+
+build: venv
+	mkdir -p $(BUILD)/dist
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist
+
+clean:
+	rm -rf $(BUILD) collections tests/output .pytest_cache
