@@ -1,0 +1,396 @@
+# -*- coding: utf-8 -*-
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one REST client for the Redis Enterprise cluster API (requests + urllib3 Retry).
+
+This module is private to this collection: its interface may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import traceback
+import uuid
+
+from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit, urlunsplit
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import (
+    HINT_CONNECT,
+    HINT_TLS,
+    RedisEnterpriseError,
+    hint_for,
+)
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    Retry = object  # only so the class below can be defined; never instantiated without requests
+else:
+    HAS_REQUESTS = True
+
+# Methods whose replay is harmless: a 503 or a dropped connection after the request was sent may be
+# retried for them. A POST is retried only when the connection could not be opened at all.
+IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
+RETRY_STATUSES = (503,)
+# A server that asks for a long Retry-After should not stall a play for minutes.
+MAX_RETRY_AFTER = 30.0
+UPLOAD_CHUNK_SIZE = 1024 * 1024
+_ERROR_TEXT_LIMIT = 300
+_REDACTED = '********'
+
+
+class _BoundedRetry(Retry):
+    """urllib3 Retry that honours Retry-After, but never for longer than MAX_RETRY_AFTER seconds.
+
+    Private to this collection.
+    """
+
+    def parse_retry_after(self, retry_after):
+        return min(super(_BoundedRetry, self).parse_retry_after(retry_after), MAX_RETRY_AFTER)
+
+
+def make_retry(retries, backoff_factor):
+    """The urllib3 Retry policy of the client (see the module notes on what is retried).
+
+    Private to this collection.
+    """
+    kwargs = dict(
+        total=retries,
+        connect=retries,  # the request never left: safe for every method, POST included
+        read=retries,  # only for IDEMPOTENT_METHODS (urllib3 checks the method for read errors)
+        status=retries,  # only for IDEMPOTENT_METHODS
+        other=0,  # TLS failures and the like do not get better by retrying
+        redirect=0,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff_factor,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    try:
+        return _BoundedRetry(allowed_methods=IDEMPOTENT_METHODS, **kwargs)
+    except TypeError:  # urllib3 < 1.26
+        return _BoundedRetry(method_whitelist=IDEMPOTENT_METHODS, **kwargs)
+
+
+def strip_userinfo(url):
+    """``url`` without ``user:password@`` and without a trailing slash.
+
+    Private to this collection.
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition('@')[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)).rstrip('/')
+
+
+def _multipart_escape(value):
+    # What browsers do for names in Content-Disposition (WHATWG HTML multipart/form-data encoding).
+    return value.replace('"', '%22').replace('\r', '%0D').replace('\n', '%0A')
+
+
+class MultipartFileBody:
+    """A multipart/form-data body with one file field, read from disk piece by piece.
+
+    requests sends a body with ``read`` and ``__len__`` as a stream with a Content-Length, so the
+    file is never held in memory: ``read(size)`` returns at most ``min(size, chunk_size)`` bytes
+    (``read()`` returns the next chunk, not everything). ``tell``/``seek`` let urllib3 rewind
+    the body when it retries a request whose connection could not be opened.
+
+    Private to this collection.
+    """
+
+    def __init__(self, path, field='module', filename=None, content_type='application/zip',
+                 chunk_size=UPLOAD_CHUNK_SIZE):
+        self.path = path
+        self.chunk_size = chunk_size
+        self.boundary = uuid.uuid4().hex
+        self.content_type = 'multipart/form-data; boundary=%s' % self.boundary
+        if filename is None:
+            filename = os.path.basename(path)
+        preamble = (
+            '--%s\r\n'
+            'Content-Disposition: form-data; name="%s"; filename="%s"\r\n'
+            'Content-Type: %s\r\n'
+            '\r\n' % (self.boundary, _multipart_escape(field), _multipart_escape(filename), content_type)
+        )
+        self._preamble = preamble.encode('utf-8')
+        self._epilogue = ('\r\n--%s--\r\n' % self.boundary).encode('ascii')
+        self._file = open(path, 'rb')
+        self.file_size = os.fstat(self._file.fileno()).st_size
+        self._file_end = len(self._preamble) + self.file_size
+        self._length = self._file_end + len(self._epilogue)
+        self._pos = 0
+        self.max_read = 0  # the largest piece handed out, for tests and benchmarks
+
+    def __len__(self):
+        return self._length
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        if whence == os.SEEK_SET:
+            pos = offset
+        elif whence == os.SEEK_CUR:
+            pos = self._pos + offset
+        elif whence == os.SEEK_END:
+            pos = self._length + offset
+        else:
+            raise ValueError('invalid whence %r' % (whence,))
+        if pos < 0:
+            raise ValueError('negative seek position %d' % pos)
+        self._pos = pos
+        return pos
+
+    def read(self, size=-1):
+        if size is None or size < 0 or size > self.chunk_size:
+            size = self.chunk_size
+        pos = self._pos
+        if pos >= self._length or size == 0:
+            return b''
+        preamble_len = len(self._preamble)
+        if pos < preamble_len:
+            data = self._preamble[pos:pos + size]
+        elif pos < self._file_end:
+            offset = pos - preamble_len
+            self._file.seek(offset)
+            data = self._file.read(min(size, self.file_size - offset))
+            if not data:
+                raise IOError('%s shrank while it was being uploaded' % self.path)
+        else:
+            start = pos - self._file_end
+            data = self._epilogue[start:start + size]
+        self._pos = pos + len(data)
+        if len(data) > self.max_read:
+            self.max_read = len(data)
+        return data
+
+    def close(self):
+        self._file.close()
+
+    @property
+    def closed(self):
+        return self._file.closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def _as_int(value):
+    """Redis' packer may write a version as 10000.0 (or a string): give callers an int."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return value
+
+
+def _innermost_reason(exc):
+    """The urllib3 reason inside a requests exception (e.g. the SSL or socket error), as text."""
+    reason = exc
+    seen = 0
+    while seen < 5:
+        seen += 1
+        inner = getattr(reason, 'reason', None)
+        if inner is None and reason.args and isinstance(reason.args[0], BaseException):
+            inner = reason.args[0]
+        if inner is None or inner is reason:
+            break
+        reason = inner
+    return str(reason) or type(reason).__name__
+
+
+class Client:
+    """Talks to one node of a Redis Enterprise cluster. Every failure raises RedisEnterpriseError.
+
+    Private to this collection.
+    """
+
+    def __init__(self, url, username, password, validate_certs=True, ca_path=None, timeout=30,
+                 retries=3, backoff_factor=0.5):
+        if not HAS_REQUESTS:
+            raise RedisEnterpriseError('the Python library requests is required', details=REQUESTS_IMPORT_ERROR)
+        self.base_url = strip_userinfo(url)
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self.retries = retries
+        if not validate_certs:
+            self.verify = False
+        elif ca_path:
+            self.verify = ca_path
+        else:
+            self.verify = True
+        self.session = requests.Session()
+        self.session.auth = (username, password)
+        self.session.headers['Accept'] = 'application/json'
+        self.session.headers['User-Agent'] = 'redisops.custom_modules'
+        adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor))
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
+
+    def __repr__(self):
+        return 'Client(base_url=%r, username=%r)' % (self.base_url, self.username)
+
+    def close(self):
+        self.session.close()
+
+    # plumbing
+
+    def _redact(self, text):
+        if text and self._password:
+            text = text.replace(self._password, _REDACTED)
+        return text
+
+    def _transport_error(self, method, path, exc):
+        reason = self._redact(_innermost_reason(exc))
+        where = self.base_url
+        retried = method.upper() in IDEMPOTENT_METHODS
+        if isinstance(exc, requests.exceptions.SSLError):
+            return RedisEnterpriseError('TLS handshake with %s failed: %s' % (where, reason),
+                                        method=method, path=path, hint=HINT_TLS)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return RedisEnterpriseError('connecting to %s timed out after %s s (%d attempts): %s'
+                                        % (where, self.timeout, self.retries + 1, reason),
+                                        method=method, path=path, hint=HINT_CONNECT)
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            if retried:
+                hint = 'The node is slow or overloaded: raise timeout, or try again later.'
+            else:
+                hint = ('The request was sent and may have been applied: check the cluster state before '
+                        'trying again, or raise timeout.')
+            return RedisEnterpriseError('no response from %s within %s s: %s' % (where, self.timeout, reason),
+                                        method=method, path=path, hint=hint)
+        if isinstance(exc, requests.exceptions.RetryError):
+            return RedisEnterpriseError('gave up on %s after %d attempts: %s' % (where, self.retries + 1, reason),
+                                        method=method, path=path, hint=hint_for(method, path, 503))
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            if 'Max retries exceeded' in str(exc) or 'Failed to establish' in reason or 'refused' in reason:
+                return RedisEnterpriseError('cannot connect to %s (%d attempts): %s' % (where, self.retries + 1, reason),
+                                            method=method, path=path, hint=HINT_CONNECT)
+            hint = HINT_CONNECT
+            if not retried:
+                hint = ('The connection broke after the request was sent, so it may have been applied: check the '
+                        'cluster state before trying again.')
+            return RedisEnterpriseError('connection to %s broke: %s' % (where, reason),
+                                        method=method, path=path, hint=hint)
+        return RedisEnterpriseError('request to %s failed: %s' % (where, reason), method=method, path=path)
+
+    def _http_error(self, method, path, response):
+        text = response.text or ''
+        body = None
+        try:
+            body = json.loads(text) if text.strip() else None
+        except ValueError:
+            body = None
+        error_code = description = None
+        if isinstance(body, dict):
+            error_code = body.get('error_code')
+            description = body.get('description') or body.get('message') or body.get('detail')
+            if error_code is not None:
+                error_code = str(error_code)
+        is_json = isinstance(body, (dict, list))
+        if description is None and not is_json and text.strip():
+            description = ' '.join(text.split())[:_ERROR_TEXT_LIMIT]
+        msg = description or response.reason or 'unexpected response'
+        hint = hint_for(method, path, response.status_code, error_code, has_json_body=is_json)
+        if response.status_code == 503:
+            if method.upper() in IDEMPOTENT_METHODS:
+                msg = '%s (after %d attempts)' % (msg, self.retries + 1)
+            else:
+                msg = '%s (a %s is not retried)' % (msg, method.upper())
+        return RedisEnterpriseError(self._redact(msg), method=method, path=path, status=response.status_code,
+                                    error_code=error_code, description=self._redact(description), hint=hint,
+                                    details=body if is_json else None)
+
+    def _send(self, method, path, expected, **kwargs):
+        url = self.base_url + path
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, verify=self.verify,
+                                            allow_redirects=False, **kwargs)
+        except requests.exceptions.RequestException as exc:
+            raise self._transport_error(method, path, exc)
+        if response.status_code not in expected:
+            raise self._http_error(method, path, response)
+        text = response.text
+        if not text or not text.strip():
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise RedisEnterpriseError(
+                'invalid JSON in the response: %s' % self._redact(' '.join(text.split())[:_ERROR_TEXT_LIMIT]),
+                method=method, path=path, status=response.status_code,
+                hint='Does url point at the Redis Enterprise REST API (https, port 9443)?')
+
+    def request(self, method, path, json_body=None, expected=(200,)):
+        """Send one request; return the parsed JSON body, or None for an empty body."""
+        kwargs = {}
+        if json_body is not None:
+            kwargs['json'] = json_body
+        return self._send(method.upper(), path, expected, **kwargs)
+
+    # the API
+
+    def list_modules(self):
+        """GET /v1/modules: every module of the cluster, bundled and user-defined."""
+        return self.request('GET', '/v1/modules') or []
+
+    def create_user_module(self, metadata):
+        """POST /v2/modules/user-defined with a module.json-like dict; returns the module object."""
+        return self.request('POST', '/v2/modules/user-defined', json_body=metadata, expected=(200, 201))
+
+    def delete_user_module(self, uid):
+        """DELETE /v2/modules/user-defined/<uid> (the cluster-wide object only)."""
+        return self.request('DELETE', '/v2/modules/user-defined/%s' % quote(str(uid), safe=''),
+                            expected=(200, 204))
+
+    def list_artifacts(self):
+        """GET /v2/local/modules/user-defined/artifacts on this node; versions as int."""
+        artifacts = self.request('GET', '/v2/local/modules/user-defined/artifacts') or []
+        for artifact in artifacts:
+            if isinstance(artifact, dict) and 'version' in artifact:
+                artifact['version'] = _as_int(artifact['version'])
+        return artifacts
+
+    def upload_artifact(self, zip_path):
+        """POST a module package to this node, streamed from disk as multipart field ``module``."""
+        path = '/v2/local/modules/user-defined/artifacts'
+        try:
+            body = MultipartFileBody(zip_path)
+        except (IOError, OSError) as exc:
+            raise RedisEnterpriseError('cannot read the artifact %s: %s' % (zip_path, exc), method='POST', path=path)
+        with body:
+            return self._send('POST', path, (200, 201), data=body, headers={'Content-Type': body.content_type})
+
+    def delete_artifact(self, module_name, version):
+        """DELETE /v2/local/modules/user-defined/artifacts/<module_name>/<int version> on this node."""
+        return self.request('DELETE', '/v2/local/modules/user-defined/artifacts/%s/%d'
+                            % (quote(str(module_name), safe=''), _as_int(version)), expected=(200, 204))
+
+    def get_cluster(self):
+        """GET /v1/cluster."""
+        return self.request('GET', '/v1/cluster')
+
+    def set_allow_modules_upload(self, value):
+        """PUT /v1/cluster {"allow_modules_upload": value}; returns the cluster object."""
+        return self.request('PUT', '/v1/cluster', json_body={'allow_modules_upload': bool(value)})
+
+    def list_nodes(self):
+        """GET /v1/nodes."""
+        return self.request('GET', '/v1/nodes') or []
+
+    def list_bdbs(self):
+        """GET /v1/bdbs."""
+        return self.request('GET', '/v1/bdbs') or []

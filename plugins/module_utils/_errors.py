@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one exception type of the Redis Enterprise REST client, its hints, and the one fail path.
+
+This module is private to this collection: its interface may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+# Permission each (method, path prefix) needs, as Redis Enterprise names it. The first match wins,
+# so longer prefixes come first. Used only to say which permission a 403 is about.
+_PERMISSIONS = (
+    ('GET', '/v1/cluster', 'view_cluster_info'),
+    ('PUT', '/v1/cluster', 'update_cluster'),
+    ('GET', '/v1/nodes', 'view_all_nodes_info'),
+    ('GET', '/v1/bdbs', 'view_all_bdbs_info'),
+    ('GET', '/v1/modules', 'view_cluster_modules'),
+    ('GET', '/v2/modules', 'view_cluster_modules'),
+    ('GET', '/v2/local/modules', 'view_cluster_modules'),
+    ('*', '/v2/modules', 'manage_cluster_modules'),
+    ('*', '/v2/local/modules', 'manage_cluster_modules'),
+    ('*', '/v1/modules', 'manage_cluster_modules'),
+)
+
+HINT_401 = ('The cluster rejected the credentials: check username and password '
+            '(or REDIS_ENTERPRISE_USERNAME / REDIS_ENTERPRISE_PASSWORD).')
+HINT_UPLOAD_DISABLED = ('Module uploads are disabled on this cluster: set allow_uploads: true on the module, '
+                        'or module_lifecycle_allow_uploads: true in the role, or enable allow_modules_upload on the cluster '
+                        '(PUT /v1/cluster {"allow_modules_upload": true}).')
+HINT_MODULE_IN_USE = ('Databases still use this module: delete them or upgrade them to another module version first.')
+HINT_503 = ('The node is not responding or is not (yet) a member of a cluster: check the node, '
+            'or send the request to another node of the cluster.')
+HINT_CONNECT = ('Cannot reach the REST API: is the node up, and are the url host and port (usually 9443) right?')
+HINT_TLS = ('TLS certificate verification failed: set ca_path to the CA (or proxy certificate) that signed the '
+            "cluster's certificate; use validate_certs: false only as a last resort.")
+HINT_OLD_CLUSTER = ('This endpoint does not exist here: user-defined modules need Redis Enterprise 8.0.2 or later '
+                    '(or the url does not point at the REST API).')
+
+
+def permission_for(method, path):
+    """Name of the Redis Enterprise permission a request needs, or None when unknown.
+
+    Private to this collection.
+    """
+    method = (method or '').upper()
+    path = path or ''
+    for perm_method, prefix, permission in _PERMISSIONS:
+        if perm_method in ('*', method) and path.startswith(prefix):
+            return permission
+    return None
+
+
+def hint_for(method, path, status, error_code=None, has_json_body=True):
+    """A one-sentence hint for a failed request, or None when there is nothing useful to say.
+
+    Private to this collection.
+    """
+    if error_code == 'modules_upload_disabled':
+        return HINT_UPLOAD_DISABLED
+    if error_code == 'module_in_use':
+        return HINT_MODULE_IN_USE
+    if status == 401:
+        return HINT_401
+    if status == 403:
+        permission = permission_for(method, path)
+        if permission:
+            return ('The user\'s role lacks the permission %s for %s %s: use a user with the admin role '
+                    '(or a role that has %s).' % (permission, (method or '').upper(), path, permission))
+        return 'The user\'s role does not allow this request: use a user with the admin role.'
+    if status == 404 and not has_json_body and '/user-defined' in (path or ''):
+        return HINT_OLD_CLUSTER
+    if status == 503:
+        return HINT_503
+    return None
+
+
+def _join_message(msg, method, path, status, error_code, hint):
+    head = ' '.join(part for part in (method, path) if part)
+    code = ''
+    if status is not None:
+        code = 'HTTP %s' % status
+    if error_code:
+        code = ('%s %s' % (code, error_code)).strip()
+    text = (msg or '').strip()
+    if hint:
+        if text and not text.endswith(('.', '!', '?')):
+            text += '.'
+        text = ('%s %s' % (text, hint)).strip()
+    parts = [part for part in (head, code, text) if part]
+    return ': '.join(parts)
+
+
+class RedisEnterpriseError(Exception):
+    """Every failure talking to Redis Enterprise: the request, the server's answer and a hint.
+
+    ``msg`` (and ``str()``) is the full human-readable message, e.g.
+    ``POST /v2/modules/user-defined: HTTP 403 modules_upload_disabled: <description>. <hint>``.
+    The ``msg`` argument is the core text (the server's description, or what went wrong);
+    ``description`` keeps the server's own text. Never carries credentials.
+
+    Private to this collection.
+    """
+
+    def __init__(self, msg, method=None, path=None, status=None, error_code=None,
+                 description=None, hint=None, details=None):
+        self.method = method.upper() if method else method
+        self.path = path
+        self.status = status
+        self.error_code = error_code
+        self.description = description
+        self.hint = hint
+        self.details = details
+        self.msg = _join_message(msg or description, self.method, path, status, error_code, hint)
+        super(RedisEnterpriseError, self).__init__(self.msg)
+
+    def __str__(self):
+        return self.msg
+
+    def __repr__(self):
+        return '%s(%r)' % (type(self).__name__, self.msg)
+
+    def to_result(self):
+        """Keys for fail_json: msg, method, path, status, error_code, description, hint (and details)."""
+        result = dict(
+            msg=self.msg,
+            method=self.method,
+            path=self.path,
+            status=self.status,
+            error_code=self.error_code,
+            description=self.description,
+            hint=self.hint,
+        )
+        if self.details is not None:
+            result['details'] = self.details
+        return result
+
+
+def fail_module(module, exc, **extra):
+    """Fail the module with everything the exception knows, plus ``extra`` result keys.
+
+    Accepts any exception; a non-RedisEnterpriseError is reported with its text only.
+    Private to this collection.
+    """
+    if isinstance(exc, RedisEnterpriseError):
+        result = exc.to_result()
+    else:
+        result = dict(msg=str(exc) or type(exc).__name__)
+    result.update(extra)
+    module.fail_json(**result)
