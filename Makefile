@@ -67,11 +67,14 @@ lint: venv link
 	$(BIN)/ansible-lint
 
 # ansible-test must run from inside an ansible_collections/<ns>/<name> tree: sanity runs on a copy
-# of the files git knows about. Its virtualenvs bootstrap pip from a script it downloads from a
+# of the files git knows about (tracked, and untracked but not ignored). Its virtualenvs bootstrap pip from a script it downloads from a
 # host this CI cannot reach; .ci/get_pip_standin.py does the same job with ensurepip + PyPI.
 sanity: venv
 	rm -rf $(BUILD)/sanity && mkdir -p $(SANITY_ROOT)
 	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	# The copy gets a git repository of its own: inside this checkout, build/ is ignored and
+	# ansible-test would see no files at all.
+	cd $(SANITY_ROOT) && git init -q && git add -A
 	pipver=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1 | tr -dc '0-9.'); \
 	  mkdir -p $(SCRATCH_HOME)/.ansible/test/cache && \
 	  cp .ci/get_pip_standin.py $(SCRATCH_HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py

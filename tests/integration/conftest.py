@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.conftest import COLLECTIONS, REPO
+from tests.conftest import COLLECTIONS
 
 
 class PlaybookRun(object):
@@ -83,7 +83,7 @@ def ansible_run(tmp_path):
         if verbosity:
             cmd.append("-" + "v" * verbosity)
         cmd += list(args or [])
-        proc = subprocess.run(cmd, cwd=str(work), env=ansible_env(work, env), capture_output=True,
+        proc = subprocess.run(cmd, cwd=str(work), env=ansible_env(work, env), capture_output=True, check=False,
                               text=True, timeout=timeout)
         return PlaybookRun(proc, str(work / "ansible.log"))
 
