@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Connection options shared by every module, and the client built from them.
+
+This module is private to this collection: its interface may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _client
+
+# ansible-core applies fallbacks before defaults (a fallback only fills an option the task did not
+# set), so an environment variable wins over the default and a task argument wins over both.
+CONNECTION_ARGUMENT_SPEC = dict(
+    url=dict(type='str', default='https://localhost:9443', fallback=(env_fallback, ['REDIS_ENTERPRISE_URL'])),
+    username=dict(type='str', fallback=(env_fallback, ['REDIS_ENTERPRISE_USERNAME'])),
+    password=dict(type='str', no_log=True, fallback=(env_fallback, ['REDIS_ENTERPRISE_PASSWORD'])),
+    validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['REDIS_ENTERPRISE_VALIDATE_CERTS'])),
+    ca_path=dict(type='path', fallback=(env_fallback, ['REDIS_ENTERPRISE_CA_PATH'])),
+    timeout=dict(type='int', default=30, fallback=(env_fallback, ['REDIS_ENTERPRISE_TIMEOUT'])),
+)
+
+CONNECTION_OPTIONS = tuple(sorted(CONNECTION_ARGUMENT_SPEC))
+
+
+def connection_argument_spec():
+    """A fresh copy of the connection options' argument spec. Private to this collection."""
+    return copy.deepcopy(CONNECTION_ARGUMENT_SPEC)
+
+
+def merge_argument_spec(module_args=None):
+    """The connection options plus ``module_args``, for AnsibleModule(argument_spec=...).
+
+    A module option may not redefine a connection option. Private to this collection.
+    """
+    spec = connection_argument_spec()
+    for name, option in (module_args or {}).items():
+        if name in spec:
+            raise ValueError('option %s is a connection option and cannot be redefined' % name)
+        spec[name] = copy.deepcopy(option)
+    return spec
+
+
+def create_module(module_args=None, supports_check_mode=True, **kwargs):
+    """An AnsibleModule with the connection options merged in. Private to this collection."""
+    return AnsibleModule(argument_spec=merge_argument_spec(module_args),
+                         supports_check_mode=supports_check_mode, **kwargs)
+
+
+def client_from_module(module, retries=3, backoff_factor=0.5):
+    """A Client from the module's connection options; fails the module when that is impossible.
+
+    Private to this collection.
+    """
+    if not _client.HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=_client.REQUESTS_IMPORT_ERROR)
+    params = module.params
+    missing = [name for name in ('username', 'password') if not params.get(name)]
+    if missing:
+        module.fail_json(msg='missing %s: set the option%s %s or the environment variable%s %s' % (
+            ' and '.join(missing),
+            's' if len(missing) > 1 else '',
+            ' and '.join(missing),
+            's' if len(missing) > 1 else '',
+            ' and '.join('REDIS_ENTERPRISE_%s' % name.upper() for name in missing)))
+    if not params.get('url'):
+        module.fail_json(msg='missing url: set the option url or the environment variable REDIS_ENTERPRISE_URL')
+    return _client.Client(
+        params['url'], params['username'], params['password'],
+        validate_certs=params.get('validate_certs', True),
+        ca_path=params.get('ca_path'),
+        timeout=params.get('timeout') or 30,
+        retries=retries,
+        backoff_factor=backoff_factor,
+    )
