@@ -22,6 +22,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := redis-server redis-tools gcc libc6-dev
 APT_CROSS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export PYTHONDONTWRITEBYTECODE := 1
@@ -78,7 +79,7 @@ sanity: venv
 	pipver=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1 | tr -dc '0-9.'); \
 	  mkdir -p $(SCRATCH_HOME)/.ansible/test/cache && \
 	  cp .ci/get_pip_standin.py $(SCRATCH_HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py
-	cd $(SANITY_ROOT) && HOME=$(SCRATCH_HOME) PATH=$(CURDIR)/$(BIN):$$PATH \
+	cd $(SANITY_ROOT) && HOME=$(SCRATCH_HOME) \
 	  ansible-test sanity --venv --python 3.11 --color no
 
 docs-check: venv link
@@ -105,7 +106,7 @@ test: lint docs-check sanity pytest molecule
 	@echo "make test: all checks passed"
 
 demo: venv link testmodules
-	PATH=$(CURDIR)/$(BIN):$$PATH bash .ci/demo.sh
+	bash .ci/demo.sh
 
 bench: venv link testmodules
 	$(PY) -m pytest tests/bench -q -p no:randomly --benchmark-disable-gc
