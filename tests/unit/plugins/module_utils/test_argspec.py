@@ -88,7 +88,7 @@ def test_module_args_merged():
 def test_client_from_module_args(tmp_path):
     ca = tmp_path / 'ca.pem'
     client = _argspec.client_from_module(make_module(
-        {'url': 'https://127.0.0.11:9443/', 'username': 'u', 'password': 'p', 'ca_path': str(ca), 'timeout': 5}))
+        {'url': 'https://127.0.0.11:9443/', 'username': 'u', 'password': 'secret-pw', 'ca_path': str(ca), 'timeout': 5}))
     assert client.base_url == 'https://127.0.0.11:9443'
     assert client.verify == str(ca)
     assert client.timeout == 5
@@ -106,7 +106,7 @@ def test_client_from_module_env(monkeypatch):
 def test_missing_requests(capsys, monkeypatch):
     monkeypatch.setattr(_client, 'HAS_REQUESTS', False)
     monkeypatch.setattr(_client, 'REQUESTS_IMPORT_ERROR', 'Traceback: No module named requests')
-    result = failure(capsys, {'username': 'u', 'password': 'p'})
+    result = failure(capsys, {'username': 'u', 'password': 'secret-pw'})
     assert result['failed'] is True
     assert 'Failed to import the required Python library (requests)' in result['msg']
 
@@ -115,7 +115,7 @@ def test_missing_requests(capsys, monkeypatch):
     ({}, 'missing username and password: set the options username and password or the environment variables '
          'REDIS_ENTERPRISE_USERNAME and REDIS_ENTERPRISE_PASSWORD'),
     ({'username': 'u'}, 'missing password: set the option password or the environment variable REDIS_ENTERPRISE_PASSWORD'),
-    ({'password': 'p'}, 'missing username: set the option username or the environment variable REDIS_ENTERPRISE_USERNAME'),
+    ({'password': 'secret-pw'}, 'missing username: set the option username or the environment variable REDIS_ENTERPRISE_USERNAME'),
 ])
 def test_missing_credentials(capsys, args, needle):
     result = failure(capsys, args)
