@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Controller side of redis_user_module: reads the package on the controller, sends only its metadata.
+
+The module needs nothing from the zip but module.json, so instead of copying a package of up to
+500 MB to the managed host, the package is resolved (role files/ search), decrypted when vaulted,
+checked with the same inspector the module would use, and replaced by ``metadata`` in the module's
+arguments. With ``remote_src: true`` (or without ``artifact``) the module runs unchanged.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, inspect_package
+
+MODULE = 'redisops.custom_modules.redis_user_module'
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        if task_vars is None:
+            task_vars = dict()
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # unused since Ansible 2.5
+
+        module_args = dict(self._task.args)
+        artifact = module_args.get('artifact')
+        try:
+            remote_src = boolean(module_args.get('remote_src', False), strict=True)
+        except TypeError as exc:
+            result.update(failed=True, msg='remote_src: %s' % to_text(exc))
+            return result
+
+        if artifact is not None and not remote_src:
+            # The module validates option combinations; conflicts are left to it, so its messages are the ones users see.
+            conflicting = [name for name in ('metadata', 'module_name', 'version', 'semantic_version')
+                           if module_args.get(name) is not None]
+            if not conflicting:
+                try:
+                    metadata = self._controller_metadata(artifact)
+                except AnsibleError as exc:
+                    result.update(failed=True, msg=to_text(exc),
+                                  artifact=artifact)
+                    return result
+                except ArtifactError as exc:
+                    result.update(failed=True, msg='artifact %s: %s' % (artifact, to_text(getattr(exc, 'msg', None) or exc)),
+                                  artifact=artifact)
+                    return result
+                del module_args['artifact']
+                module_args['metadata'] = metadata
+
+        result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
+        return result
+
+    def _controller_metadata(self, artifact):
+        try:
+            source = self._find_needle('files', artifact)
+        except AnsibleError as exc:
+            raise AnsibleError('artifact %s not found on the controller: %s (set remote_src: true for a path on the managed host)'
+                               % (artifact, to_text(exc)))
+        real = self._loader.get_real_file(source, decrypt=True)
+        try:
+            package = inspect_package(real)
+            return package.metadata
+        finally:
+            # Only removes the decrypted temporary copy of a vaulted file, never the source.
+            self._loader.cleanup_tmp_file(real)

@@ -1,0 +1,138 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: redis_user_module_info
+short_description: List the module objects of a Redis Enterprise cluster
+version_added: 0.1.0
+description:
+  - Returns the cluster-wide module objects from C(GET /v1/modules) of a Redis Enterprise Software 8.x cluster.
+  - By default only user-defined (custom) modules are returned; the modules bundled with Redis Enterprise
+    (C(search), C(ReJSON), C(timeseries), C(bf)) are left out unless O(include_bundled=true).
+  - Read-only; never reports a change.
+author:
+  - redisops maintainers
+extends_documentation_fragment:
+  - redisops.custom_modules._connection
+  - redisops.custom_modules._attributes.CHECK_MODE_READ_ONLY
+  - redisops.custom_modules._attributes.ACTIONGROUP_REDIS
+options:
+  module_name:
+    description:
+      - Return only the objects of this module, for example V(hello).
+    type: str
+  version:
+    description:
+      - Return only the objects with this numeric version, for example V(10000) for C(1.0.0).
+    type: int
+  include_bundled:
+    description:
+      - Also return the modules bundled with Redis Enterprise (C(is_bundled=true)).
+    type: bool
+    default: false
+seealso:
+  - module: redisops.custom_modules.redis_user_module
+  - module: redisops.custom_modules.redis_module_artifact_info
+"""
+
+EXAMPLES = r"""
+- name: List the custom modules of the cluster
+  redisops.custom_modules.redis_user_module_info:
+    url: https://re-node1.example.com:9443
+    username: viewer@example.com
+    password: "{{ vault_redis_viewer_password }}"
+  register: custom_modules
+
+- name: Show module names and versions
+  ansible.builtin.debug:
+    msg: "{{ custom_modules.modules | map(attribute='semantic_version') | list }}"
+
+- name: Check that hello 1.0.0 is registered
+  redisops.custom_modules.redis_user_module_info:
+    module_name: hello
+    version: 10000
+  register: hello
+  failed_when: hello.modules | length != 1
+
+- name: List every module, bundled ones included
+  redisops.custom_modules.redis_user_module_info:
+    include_bundled: true
+  register: all_modules
+"""
+
+RETURN = r"""
+modules:
+  description:
+    - The module objects that match the filters, as C(GET /v1/modules) returns them, sorted by C(module_name) and
+      C(version).
+    - An empty list when none matches.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - uid: 7e9f0c2a1b3d4e5f60718293a4b5c6d7
+      module_name: hello
+      version: 10000
+      semantic_version: 1.0.0
+      display_name: Hello
+      author: redisops
+      command_line_args: ""
+      capabilities: [types, replica_of, backup_restore, failover_migrate, persistence_rdb]
+      min_redis_version: "7.0"
+      is_bundled: false
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module
+
+
+def _version(obj):
+    try:
+        return int(float(obj.get("version")))
+    except (TypeError, ValueError):
+        return None
+
+
+def select(modules, module_name=None, version=None, include_bundled=False):
+    selected = []
+    for obj in modules or []:
+        if not isinstance(obj, dict):
+            continue
+        if obj.get("is_bundled", False) and not include_bundled:
+            continue
+        if module_name is not None and obj.get("module_name") != module_name:
+            continue
+        if version is not None and _version(obj) != version:
+            continue
+        selected.append(obj)
+    return sorted(selected, key=lambda obj: (str(obj.get("module_name")), _version(obj) or 0, str(obj.get("uid"))))
+
+
+def main():
+    argument_spec = _argspec.connection_argument_spec()
+    argument_spec.update(
+        module_name=dict(type="str"),
+        version=dict(type="int"),
+        include_bundled=dict(type="bool", default=False),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = _argspec.client_from_module(module)
+    try:
+        modules = client.list_modules()
+    except RedisEnterpriseError as exc:
+        fail_module(module, exc)
+    module.exit_json(changed=False, modules=select(modules, module.params["module_name"], module.params["version"],
+                                                   module.params["include_bundled"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,558 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""redis_user_module through main(), against an in-memory fake of the REST client.
+
+The fake keeps the cluster's state (module objects, databases, allow_modules_upload) and a call log,
+so every test can assert both the result and what was (not) written.
+"""
+
+import copy
+
+import pytest
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, hint_for
+from ansible_collections.redisops.custom_modules.plugins.modules import redis_user_module
+
+PASSWORD = "s3cr3t-Pa55word"
+CONN = dict(url="https://127.0.0.11:9443", username="admin@redis.test", password=PASSWORD)
+WRITES = ("create_user_module", "delete_user_module", "set_allow_modules_upload")
+
+HELLO = dict(
+    module_name="hello", version=10000, semantic_version="1.0.0", display_name="Hello",
+    author="redisops", description="greets", command_line_args="", min_redis_version="7.0",
+    compatible_redis_version="8.2", capabilities=["types", "replica_of", "backup_restore"],
+    commands=[dict(command_name="hello.greet", command_arity=-1, first_key=0, last_key=0, step=0, flags=["readonly"])],
+    dependencies={}, crdb={"supported_featureset_versions": [1]}, operating_systems=["ubuntu22"],
+)
+BUNDLED = dict(uid="b1", module_name="search", version=80200, semantic_version="8.2.0", is_bundled=True)
+
+
+def server_object(metadata, uid="7e9f0c2a1b3d4e5f60718293a4b5c6d7"):
+    """What GET /v1/modules shows for created metadata: no commands, rewritten crdb/dependencies."""
+    obj = dict((k, v) for k, v in metadata.items() if k not in ("commands", "operating_systems"))
+    obj.update(uid=uid, is_bundled=False, crdb={}, dependencies={}, version=int(float(metadata["version"])))
+    return obj
+
+
+def http_error(method, path, status, error_code=None, description="refused"):
+    return RedisEnterpriseError(description, method=method, path=path, status=status, error_code=error_code,
+                                description=description, hint=hint_for(method, path, status, error_code))
+
+
+class FakeClient(object):
+    def __init__(self, modules=None, bdbs=None, allow_upload=True):
+        self.modules = [copy.deepcopy(BUNDLED)] + [copy.deepcopy(m) for m in modules or []]
+        self.bdbs = list(bdbs or [])
+        self.cluster = {"name": "c1"}
+        if allow_upload is not None:
+            self.cluster["allow_modules_upload"] = allow_upload
+        self.calls = []
+        self.fail = {}  # method name -> list of exceptions raised by its next calls
+        self.on_create = None  # hook run before a create, e.g. to simulate a concurrent writer
+        self.on_delete = None
+        self.uids = 0
+
+    def _maybe_fail(self, name):
+        self.calls.append(name)
+        pending = self.fail.get(name)
+        if pending:
+            raise pending.pop(0)
+
+    def writes(self):
+        return [call for call in self.calls if call in WRITES]
+
+    def list_modules(self):
+        self._maybe_fail("list_modules")
+        return copy.deepcopy(self.modules)
+
+    def list_bdbs(self):
+        self._maybe_fail("list_bdbs")
+        return copy.deepcopy(self.bdbs)
+
+    def get_cluster(self):
+        self._maybe_fail("get_cluster")
+        return dict(self.cluster)
+
+    def set_allow_modules_upload(self, value):
+        self._maybe_fail("set_allow_modules_upload")
+        self.cluster["allow_modules_upload"] = value
+        return dict(self.cluster)
+
+    def create_user_module(self, metadata):
+        if self.on_create:
+            hook, self.on_create = self.on_create, None
+            hook(self)
+        self._maybe_fail("create_user_module")
+        if self.cluster.get("allow_modules_upload") is False:
+            raise http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled")
+        for obj in self.modules:
+            if not obj.get("is_bundled") and (obj["module_name"], obj["version"]) == (metadata["module_name"], metadata["version"]):
+                raise http_error("POST", "/v2/modules/user-defined", 409, "module_exists")
+        self.uids += 1
+        obj = server_object(metadata, uid="%032x" % (0xabc000 + self.uids))
+        self.modules.append(obj)
+        return copy.deepcopy(obj)
+
+    def delete_user_module(self, uid):
+        if self.on_delete:
+            hook, self.on_delete = self.on_delete, None
+            hook(self)
+        self._maybe_fail("delete_user_module")
+        for obj in self.modules:
+            if obj["uid"] == uid:
+                self.modules.remove(obj)
+                return None
+        raise http_error("DELETE", "/v2/modules/user-defined/%s" % uid, 404, "module_delete_failed")
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    holder = {}
+
+    def make(**kwargs):
+        holder["client"] = FakeClient(**kwargs)
+        return holder["client"]
+
+    monkeypatch.setattr(_argspec, "client_from_module", lambda module, **kw: holder["client"])
+    return make
+
+
+@pytest.fixture
+def run(run_module):
+    def go(args, **kwargs):
+        result = run_module(redis_user_module.main, dict(CONN, **args), **kwargs)
+        assert PASSWORD not in result.raw
+        assert "Traceback" not in result.raw
+        return result
+    return go
+
+
+def user_objects(client):
+    return [m for m in client.modules if not m.get("is_bundled")]
+
+
+# -- state=present ------------------------------------------------------------------------------------
+
+def test_create_from_metadata(fake, run):
+    client = fake()
+    result = run(dict(metadata=HELLO), diff=True)
+    assert result.rc == 0 and result["changed"] is True
+    assert client.writes() == ["create_user_module"]
+    assert result["module"]["module_name"] == "hello" and result["module"]["uid"]
+    assert result["allow_modules_upload_changed"] is False
+    assert result["allow_modules_upload_before"] is True
+    assert result["diff"]["before"] == {} and result["diff"]["after"]["uid"] == result["module"]["uid"]
+    assert len(user_objects(client)) == 1
+
+
+def test_create_coerces_float_version(fake, run):
+    client = fake()
+    result = run(dict(metadata=dict(HELLO, version=10000.0)))
+    assert result["changed"] is True
+    assert user_objects(client)[0]["version"] == 10000
+    assert isinstance(result["module"]["version"], int)
+
+
+def test_create_check_mode_sends_no_write(fake, run):
+    client = fake()
+    result = run(dict(metadata=HELLO), check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert client.writes() == []
+    assert result["module"]["module_name"] == "hello" and "uid" not in result["module"]
+    assert result["diff"]["before"] == {} and result["diff"]["after"]["semantic_version"] == "1.0.0"
+
+
+def test_existing_equal_object_is_not_changed(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    result = run(dict(metadata=dict(HELLO, version="10000")), diff=True)
+    assert result["changed"] is False
+    assert client.calls == ["list_modules"]  # no cluster read, no write
+    assert result["module"]["uid"] == "7e9f0c2a1b3d4e5f60718293a4b5c6d7"
+    assert result["diff"]["before"] == result["diff"]["after"]
+    assert result["allow_modules_upload_before"] is None
+
+
+def test_capability_order_does_not_matter(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, capabilities=list(reversed(HELLO["capabilities"]))))])
+    result = run(dict(metadata=HELLO))
+    assert result["changed"] is False and client.writes() == []
+
+
+def test_bundled_module_with_same_name_is_ignored(fake, run):
+    client = fake(modules=[dict(server_object(HELLO), is_bundled=True, uid="bundled")])
+    result = run(dict(metadata=HELLO))
+    assert result["changed"] is True and client.writes() == ["create_user_module"]
+
+
+def test_other_version_is_not_the_same_object(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, version=20000, semantic_version="2.0.0"))])
+    result = run(dict(metadata=HELLO))
+    assert result["changed"] is True
+    assert sorted(m["version"] for m in user_objects(client)) == [10000, 20000]
+
+
+def test_different_metadata_fails_as_immutable(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, display_name="Old", command_line_args="X 1"))])
+    result = run(dict(metadata=HELLO))
+    assert result.failed
+    assert result["differences"] == ["command_line_args", "display_name"]
+    assert "immutable" in result["msg"] and "force: true" in result["msg"]
+    assert "command_line_args, display_name" in result["msg"]
+    assert client.writes() == []
+
+
+def test_force_replaces_object(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, display_name="Old"))])
+    result = run(dict(metadata=HELLO, force=True), diff=True)
+    assert result["changed"] is True
+    assert client.writes() == ["delete_user_module", "create_user_module"]
+    assert [m["display_name"] for m in user_objects(client)] == ["Hello"]
+    assert result["differences"] == ["display_name"]
+    assert result["diff"]["before"]["display_name"] == "Old" and result["diff"]["after"]["display_name"] == "Hello"
+
+
+def test_force_check_mode(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, display_name="Old"))])
+    result = run(dict(metadata=HELLO, force=True), check_mode=True)
+    assert result["changed"] is True and client.writes() == []
+
+
+def test_force_refused_while_in_use(fake, run):
+    bdbs = [dict(uid=1, name="db1", module_list=[dict(module_name="hello", semantic_version="1.0.0")])]
+    client = fake(modules=[server_object(dict(HELLO, display_name="Old"))], bdbs=bdbs)
+    result = run(dict(metadata=HELLO, force=True))
+    assert result.failed and result["databases"] == ["db1"]
+    assert "db1" in result["msg"] and "nothing was deleted" in result["msg"]
+    assert client.writes() == []
+
+
+def test_force_create_failure_after_delete_says_so(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, display_name="Old"))])
+    client.fail["create_user_module"] = [http_error("POST", "/v2/modules/user-defined", 500, None, "boom")]
+    result = run(dict(metadata=HELLO, force=True))
+    assert result.failed and result["status"] == 500
+    assert "already deleted" in result["msg"]
+
+
+def test_force_with_uploads_disabled_fails_before_deleting(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, display_name="Old"))], allow_upload=False)
+    result = run(dict(metadata=HELLO, force=True))
+    assert result.failed and "allow_uploads" in result["msg"]
+    assert client.writes() == [] and len(user_objects(client)) == 1
+
+
+# -- allow_modules_upload -----------------------------------------------------------------------------
+
+def test_uploads_disabled_fails_with_hint(fake, run):
+    client = fake(allow_upload=False)
+    result = run(dict(metadata=HELLO))
+    assert result.failed
+    assert "allow_uploads: true" in result["msg"] and "modules_upload_disabled" in result["msg"]
+    assert result["allow_modules_upload_before"] is False and result["allow_modules_upload_changed"] is False
+    assert client.writes() == []
+
+
+def test_uploads_disabled_check_mode_fails_too(fake, run):
+    client = fake(allow_upload=False)
+    result = run(dict(metadata=HELLO), check_mode=True)
+    assert result.failed and client.writes() == []
+
+
+def test_allow_uploads_enables_then_creates(fake, run):
+    client = fake(allow_upload=False)
+    result = run(dict(metadata=HELLO, allow_uploads=True))
+    assert result["changed"] is True
+    assert client.writes() == ["set_allow_modules_upload", "create_user_module"]
+    assert result["allow_modules_upload_changed"] is True and result["allow_modules_upload_before"] is False
+    assert client.cluster["allow_modules_upload"] is True
+
+
+def test_allow_uploads_check_mode(fake, run):
+    client = fake(allow_upload=False)
+    result = run(dict(metadata=HELLO, allow_uploads=True), check_mode=True)
+    assert result["changed"] is True and result["allow_modules_upload_changed"] is True
+    assert client.writes() == [] and client.cluster["allow_modules_upload"] is False
+
+
+def test_allow_uploads_untouched_when_nothing_to_write(fake, run):
+    client = fake(modules=[server_object(HELLO)], allow_upload=False)
+    result = run(dict(metadata=HELLO, allow_uploads=True))
+    assert result["changed"] is False and result["allow_modules_upload_changed"] is False
+    assert "get_cluster" not in client.calls and client.writes() == []
+
+
+def test_allow_uploads_already_enabled(fake, run):
+    client = fake(allow_upload=True)
+    result = run(dict(metadata=HELLO, allow_uploads=True))
+    assert result["changed"] is True and result["allow_modules_upload_changed"] is False
+    assert client.writes() == ["create_user_module"]
+
+
+def test_cluster_without_setting_refusing_with_403(fake, run):
+    client = fake(allow_upload=None)
+    client.fail["create_user_module"] = [http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled")]
+    result = run(dict(metadata=HELLO, allow_uploads=True))
+    assert result["changed"] is True
+    assert result["allow_modules_upload_before"] is None and result["allow_modules_upload_changed"] is True
+    assert client.writes() == ["create_user_module", "set_allow_modules_upload", "create_user_module"]
+
+
+def test_403_upload_disabled_without_allow_uploads(fake, run):
+    client = fake(allow_upload=None)
+    client.fail["create_user_module"] = [http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled")]
+    result = run(dict(metadata=HELLO))
+    assert result.failed and result["status"] == 403 and result["error_code"] == "modules_upload_disabled"
+    assert "allow_uploads: true" in result["msg"]
+    assert user_objects(client) == []
+
+
+def test_403_role(fake, run):
+    client = fake()
+    client.fail["create_user_module"] = [http_error("POST", "/v2/modules/user-defined", 403, None, "forbidden")]
+    result = run(dict(metadata=HELLO, allow_uploads=True))
+    assert result.failed and result["status"] == 403 and "manage_cluster_modules" in result["msg"]
+    assert client.writes() == ["create_user_module"]
+
+
+def test_enable_uploads_forbidden(fake, run):
+    client = fake(allow_upload=False)
+    client.fail["set_allow_modules_upload"] = [http_error("PUT", "/v1/cluster", 403, None, "forbidden")]
+    result = run(dict(metadata=HELLO, allow_uploads=True))
+    assert result.failed and "update_cluster" in result["msg"]
+    assert user_objects(client) == []
+
+
+# -- concurrency and server errors ---------------------------------------------------------------------
+
+def test_concurrent_create_of_same_object_is_ok(fake, run):
+    client = fake()
+    client.on_create = lambda c: c.modules.append(server_object(HELLO, uid="other"))
+    result = run(dict(metadata=HELLO))
+    assert result.rc == 0 and result["changed"] is False
+    assert result["module"]["uid"] == "other"
+    assert client.calls.count("list_modules") == 2
+
+
+def test_concurrent_create_with_other_metadata_fails(fake, run):
+    client = fake()
+    client.on_create = lambda c: c.modules.append(server_object(dict(HELLO, display_name="Theirs"), uid="other"))
+    result = run(dict(metadata=HELLO))
+    assert result.failed and result["differences"] == ["display_name"]
+    assert "meanwhile" in result["msg"]
+
+
+def test_invalid_metadata_from_server(fake, run):
+    client = fake()
+    client.fail["create_user_module"] = [http_error("POST", "/v2/modules/user-defined", 406, "invalid_module",
+                                                    "commands must be a list")]
+    result = run(dict(metadata=HELLO))
+    assert result.failed and result["status"] == 406 and result["error_code"] == "invalid_module"
+    assert "commands must be a list" in result["msg"]
+    assert client.calls.count("list_modules") == 2  # re-read: maybe someone else created it
+
+
+def test_read_failure(fake, run):
+    client = fake()
+    client.fail["list_modules"] = [http_error("GET", "/v1/modules", 401, None, "bad credentials")]
+    result = run(dict(metadata=HELLO))
+    assert result.failed and result["status"] == 401 and "username and password" in result["msg"]
+    assert result["method"] == "GET" and result["path"] == "/v1/modules"
+
+
+@pytest.mark.parametrize("missing", ["module_name", "version", "commands", "min_redis_version"])
+def test_metadata_missing_required_field(fake, run, missing):
+    client = fake()
+    metadata = dict(HELLO)
+    del metadata[missing]
+    result = run(dict(metadata=metadata))
+    assert result.failed and missing in result["msg"] and result["missing_fields"] == [missing]
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("version", ["abc", 1.5, True, -1])
+def test_metadata_bad_version(fake, run, version):
+    client = fake()
+    result = run(dict(metadata=dict(HELLO, version=version)))
+    assert result.failed and "version" in result["msg"]
+    assert client.calls == []
+
+
+# -- state=absent -------------------------------------------------------------------------------------
+
+def test_absent_by_name_and_version(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    result = run(dict(state="absent", module_name="hello", version=10000), diff=True)
+    assert result["changed"] is True and result["module"] is None
+    assert client.writes() == ["delete_user_module"] and user_objects(client) == []
+    assert result["diff"]["before"]["uid"] and result["diff"]["after"] == {}
+
+
+def test_absent_by_semantic_version(fake, run):
+    client = fake(modules=[server_object(HELLO), server_object(dict(HELLO, version=20000, semantic_version="2.0.0"), uid="v2")])
+    result = run(dict(state="absent", module_name="hello", semantic_version="2.0.0"))
+    assert result["changed"] is True
+    assert [m["uid"] for m in user_objects(client)] == ["7e9f0c2a1b3d4e5f60718293a4b5c6d7"]
+
+
+def test_absent_by_both_versions_must_agree(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    result = run(dict(state="absent", module_name="hello", version=10000, semantic_version="2.0.0"))
+    assert result["changed"] is False and client.writes() == []
+
+
+def test_absent_from_metadata(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    result = run(dict(state="absent", metadata=dict(module_name="hello", version=10000.0)))
+    assert result["changed"] is True and user_objects(client) == []
+
+
+def test_absent_metadata_without_identity(fake, run):
+    fake()
+    result = run(dict(state="absent", metadata=dict(display_name="x")))
+    assert result.failed and "module_name and version" in result["msg"]
+
+
+def test_absent_needs_a_version(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    result = run(dict(state="absent", module_name="hello"))
+    assert result.failed and "version or semantic_version" in result["msg"]
+    assert client.calls == []
+
+
+def test_already_absent(fake, run):
+    client = fake()
+    result = run(dict(state="absent", module_name="hello", version=10000), diff=True)
+    assert result["changed"] is False and result["module"] is None
+    assert result["diff"] == {"before": {}, "after": {}}
+    assert client.writes() == []
+
+
+def test_absent_does_not_touch_bundled(fake, run):
+    client = fake()
+    result = run(dict(state="absent", module_name="search", version=80200))
+    assert result["changed"] is False and client.writes() == []
+
+
+def test_absent_check_mode(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    result = run(dict(state="absent", module_name="hello", version=10000), check_mode=True)
+    assert result["changed"] is True and client.writes() == [] and len(user_objects(client)) == 1
+
+
+@pytest.mark.parametrize("entry", [
+    dict(module_name="hello", semantic_version="1.0.0"),
+    dict(module_name="hello"),
+    dict(module_id="7e9f0c2a1b3d4e5f60718293a4b5c6d7", module_name="renamed"),
+])
+def test_absent_in_use_fails_before_deleting(fake, run, entry):
+    bdbs = [dict(uid=1, name="sessions", module_list=[entry]), dict(uid=2, name="other", module_list=[])]
+    client = fake(modules=[server_object(HELLO)], bdbs=bdbs)
+    result = run(dict(state="absent", module_name="hello", version=10000), check_mode=False)
+    assert result.failed and result["databases"] == ["sessions"]
+    assert "sessions" in result["msg"] and "Nothing was deleted" in result["msg"]
+    assert client.writes() == [] and len(user_objects(client)) == 1
+
+
+def test_absent_not_in_use_by_other_version(fake, run):
+    bdbs = [dict(uid=1, name="db1", module_list=[dict(module_name="hello", semantic_version="2.0.0")])]
+    client = fake(modules=[server_object(HELLO)], bdbs=bdbs)
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result["changed"] is True and user_objects(client) == []
+
+
+def test_absent_406_in_use_from_server(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+
+    def database_appears(c):
+        c.bdbs.append(dict(uid=3, name="late", module_list=[dict(module_name="hello", semantic_version="1.0.0")]))
+        c.fail["delete_user_module"] = [http_error("DELETE", "/v2/modules/user-defined/x", 406, "module_in_use")]
+    client.on_delete = database_appears
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result.failed and result["databases"] == ["late"] and result["error_code"] == "module_in_use"
+    assert "late" in result["msg"]
+    assert len(user_objects(client)) == 1
+
+
+def test_absent_deleted_meanwhile(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    client.on_delete = lambda c: c.modules.pop()
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result.rc == 0 and result["changed"] is False
+
+
+def test_absent_delete_error(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    client.fail["delete_user_module"] = [http_error("DELETE", "/v2/modules/user-defined/x", 503, None, "not a member")]
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result.failed and result["status"] == 503
+
+
+# -- artifact (remote_src) ----------------------------------------------------------------------------
+
+class FakePackage(object):
+    def __init__(self, metadata):
+        self.metadata = dict(metadata)
+
+
+def test_artifact_on_host(fake, run, monkeypatch):
+    seen = []
+
+    def inspect(path):
+        seen.append(path)
+        return FakePackage(HELLO)
+    monkeypatch.setattr(redis_user_module, "inspect_package", inspect)
+    client = fake()
+    result = run(dict(artifact="/var/tmp/hello-1.0.0.zip", remote_src=True))
+    assert result["changed"] is True and seen == ["/var/tmp/hello-1.0.0.zip"]
+    assert user_objects(client)[0]["module_name"] == "hello"
+
+
+def test_artifact_absent(fake, run, monkeypatch):
+    monkeypatch.setattr(redis_user_module, "inspect_package", lambda path: FakePackage(HELLO))
+    client = fake(modules=[server_object(HELLO)])
+    result = run(dict(state="absent", artifact="/var/tmp/hello-1.0.0.zip", remote_src=True))
+    assert result["changed"] is True and user_objects(client) == []
+
+
+def test_artifact_error_is_a_clean_failure(fake, run, monkeypatch):
+    def inspect(path):
+        raise ArtifactError("module.json missing", path)
+    monkeypatch.setattr(redis_user_module, "inspect_package", inspect)
+    client = fake()
+    result = run(dict(artifact="/var/tmp/broken.zip", remote_src=True))
+    assert result.failed and "module.json missing" in result["msg"] and "/var/tmp/broken.zip" in result["msg"]
+    assert client.calls == []
+
+
+def test_real_package_on_host(fake, run, testmodules):
+    client = fake()
+    result = run(dict(artifact=testmodules.v1["path"], remote_src=True))
+    assert result["changed"] is True
+    obj = user_objects(client)[0]
+    assert (obj["module_name"], obj["version"], obj["semantic_version"]) == ("hello", 10000, "1.0.0")
+
+
+# -- argument validation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, text", [
+    (dict(), "one of the following is required"),
+    (dict(metadata=HELLO, artifact="/x.zip"), "mutually exclusive"),
+    (dict(metadata=HELLO, module_name="hello"), "mutually exclusive"),
+    (dict(module_name="hello", version=10000), "state is present but any of the following are missing"),
+    (dict(state="absent", version=10000, metadata=HELLO), "mutually exclusive"),
+    (dict(metadata=HELLO, state="gone"), "value of state must be one of"),
+])
+def test_argument_validation(fake, run, args, text):
+    client = fake()
+    result = run(args)
+    assert result.failed and text in result["msg"]
+    assert client.calls == []
+
+
+def test_password_is_masked_even_if_echoed(fake, run):
+    client = fake()
+    client.fail["list_modules"] = [http_error("GET", "/v1/modules", 500, None, "server said %s" % PASSWORD)]
+    result = run(dict(metadata=HELLO))
+    assert result.failed  # `run` asserts the password is not in the printed result
