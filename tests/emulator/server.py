@@ -1,0 +1,781 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTPS listeners (one per node), the request handler, fault injection and the control server."""
+
+import base64
+import binascii
+import datetime
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import ssl
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.emulator import multipart
+from tests.emulator.errors import ApiError
+from tests.emulator.package import MAX_PACKAGE_BYTES, SAFE_NAME, check_package, validate_metadata
+from tests.emulator.state import OS_TABLE, PERMISSIONS, module_object, write_json
+
+MAX_JSON_BODY = 10 * 1024 * 1024
+MULTIPART_OVERHEAD = 1024 * 1024     # room for part headers around a maximal module file
+DRAIN_LIMIT = 1024 * 1024 * 1024     # bodies larger than this are not drained: the connection is closed
+IDLE_TIMEOUT = 300
+HANDSHAKE_TIMEOUT = 30
+
+
+class DropConnection(Exception):
+    """Raised to close the connection without any response (drop-upload fault)."""
+
+
+class _Done(Exception):
+    """Internal: the connection is gone, stop handling."""
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Node(object):
+    """One emulated node: its listener, its faults and its open connections."""
+
+    def __init__(self, emulator, cluster, uid, name, address, port, os_id, architecture):
+        self.emulator = emulator
+        self.cluster = cluster
+        self.uid = uid
+        self.name = name
+        self.address = address
+        self.port = port
+        self.os_id = os_id
+        self.architecture = architecture
+        self.url = "https://%s:%d" % (address, port)
+        self.lock = threading.Lock()
+        self.server = None
+        self.thread = None
+        self.ssl_context = None
+        self.conns = set()
+        self.down = False
+        self.fail_503 = 0
+        self.slow = 0.0
+        self.drop_uploads = 0
+
+    # --- listener ----------------------------------------------------------------------
+    def start(self):
+        server = NodeServer((self.address, self.port), RequestHandler)
+        server.node = self
+        self.server = server
+        self.thread = threading.Thread(target=server.serve_forever, name="node-" + self.name, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        server, self.server = self.server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        with self.lock:
+            conns = list(self.conns)
+        for conn in conns:
+            try:
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def track(self, conn, add):
+        with self.lock:
+            if add:
+                self.conns.add(conn)
+            else:
+                self.conns.discard(conn)
+
+    # --- faults ------------------------------------------------------------------------
+    def apply_fault(self, action, args):
+        if action == "down":
+            if not self.down:
+                self.down = True
+                self.stop()
+        elif action == "up":
+            if self.down:
+                self.start()
+                self.down = False
+        elif action == "fail-503":
+            count = int(args[0]) if args else 1
+            if count < 0:
+                raise ValueError("fail-503 needs a count >= 0")
+            self.fail_503 = count
+        elif action == "slow":
+            seconds = float(args[0]) if args else 1.0
+            if seconds < 0:
+                raise ValueError("slow needs seconds >= 0")
+            self.slow = seconds
+        elif action == "drop-upload":
+            self.drop_uploads += 1
+        elif action == "clear":
+            self.fail_503 = 0
+            self.slow = 0.0
+            self.drop_uploads = 0
+            if self.down:
+                self.start()
+                self.down = False
+        else:
+            raise ValueError("unknown fault action %r" % action)
+        return self.fault_state()
+
+    def fault_state(self):
+        return {"node": self.name, "down": self.down, "fail_503": self.fail_503, "slow": self.slow, "drop_upload": self.drop_uploads}
+
+    def take(self, attr):
+        with self.lock:
+            value = getattr(self, attr)
+            if value > 0:
+                setattr(self, attr, value - 1)
+                return True
+            return False
+
+    def info(self):
+        return {"name": self.name, "uid": self.uid, "address": self.address, "url": self.url,
+                "os": self.os_id, "architecture": self.architecture}
+
+    def node_object(self):
+        family, os_name, os_version, semver = OS_TABLE[self.os_id]
+        store = self.emulator.store
+        major, minor = store.software[0], store.software[1]
+        db_versions = ["7.2", "7.4", "8.0"] if (major, minor) < (8, 2) else ["7.2", "7.4", "8.0", "8.2"]
+        return {
+            "uid": self.uid, "addr": self.address, "external_addr": [], "architecture": self.architecture,
+            "os_name": os_name, "os_version": os_version, "os_family": family, "os_semantic_version": semver,
+            "software_version": store.software_version, "status": "active", "shard_count": 0, "cores": 4,
+            "total_memory": 8 * 1024 ** 3, "ephemeral_storage_size": 50 * 1024 ** 3, "rack_id": "",
+            "accept_servers": True,
+            "supported_database_versions": [{"db_type": "redis", "version": v} for v in db_versions],
+        }
+
+
+class NodeServer(ThreadingHTTPServer):
+    """A node's HTTPS listener: the TLS handshake happens in the per-connection thread."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+    node = None
+
+    def finish_request(self, request, client_address):
+        node = self.node
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            conn = node.ssl_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        node.track(conn, True)
+        try:
+            conn.settimeout(IDLE_TIMEOUT)
+            self.RequestHandlerClass(conn, client_address, self)
+        except (OSError, ValueError, _Done):
+            pass
+        finally:
+            node.track(conn, False)
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, ValueError, _Done)):
+            return
+        traceback.print_exc(file=sys.stderr)
+
+
+ROUTES = []
+
+
+def route(method, pattern, permission, upload=False):
+    """Register a handler for METHOD + path regex; upload=True applies the allow_modules_upload gate."""
+    regex = re.compile("^" + pattern + "$")
+
+    def deco(func):
+        ROUTES.append((method, regex, permission, upload, func))
+        return func
+    return deco
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """One node's REST API."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "redisops-re-emulator"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT
+
+    # --- plumbing ----------------------------------------------------------------------
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Silenced: the request log (requests.jsonl) is the record."""
+
+    def handle_expect_100(self):
+        # 100 Continue is sent lazily, when the handler starts reading the body.
+        self._expect_pending = True
+        return True
+
+    def _setup_body(self):
+        self._expect_pending = getattr(self, "_expect_pending", False)
+        self._received = 0
+        self._chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        try:
+            self._remaining = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self._remaining = -1
+        self._body_started = False
+
+    def read_body(self, size):
+        """Read up to size bytes of the request body (b'' at its end)."""
+        if self._remaining <= 0:
+            return b""
+        if self._expect_pending:
+            self._expect_pending = False
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+        self._body_started = True
+        data = self.rfile.read(min(size, self._remaining))
+        if not data:
+            self._remaining = 0
+            self.close_connection = True
+            return b""
+        self._remaining -= len(data)
+        self._received += len(data)
+        return data
+
+    def _finish_body(self):
+        """Before answering: drain an unread body, or close when the client has not sent it."""
+        if self._remaining <= 0:
+            return
+        if self._expect_pending or self._remaining > DRAIN_LIMIT:
+            self.close_connection = True
+            return
+        while self._remaining > 0:
+            if not self.read_body(256 * 1024):
+                break
+
+    def json_body(self):
+        if self._remaining > MAX_JSON_BODY:
+            raise ApiError(400, "invalid_json", "Request body larger than %d bytes" % MAX_JSON_BODY)
+        chunks = []
+        while True:
+            data = self.read_body(65536)
+            if not data:
+                break
+            chunks.append(data)
+        raw = b"".join(chunks)
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return ValueError
+
+    def _send(self, status, body, extra_headers=None):
+        payload = b"" if body is None else json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in (extra_headers or {}).items():
+            self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if payload:
+            self.wfile.write(payload)
+        self.wfile.flush()
+
+    def _authenticate(self):
+        header = self.headers.get("Authorization") or ""
+        scheme, _sep, token = header.partition(" ")
+        if scheme.lower() != "basic" or not token:
+            raise ApiError(401, "unauthorized", "Authentication required: send HTTP basic credentials",
+                           {"WWW-Authenticate": 'Basic realm="Redis Enterprise"'})
+        try:
+            username, sep, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, ValueError):
+            username, sep, password = "", "", ""
+        user = self.server.node.emulator.users.get(username) if sep else None
+        if user is None or not secrets.compare_digest(user["password"].encode(), password.encode()):
+            raise ApiError(401, "unauthorized", "Wrong username or password",
+                           {"WWW-Authenticate": 'Basic realm="Redis Enterprise"'})
+        return user
+
+    # --- dispatch ----------------------------------------------------------------------
+    def do_GET(self):
+        self._dispatch()
+
+    def do_POST(self):
+        self._dispatch()
+
+    def do_PUT(self):
+        self._dispatch()
+
+    def do_DELETE(self):
+        self._dispatch()
+
+    def do_PATCH(self):
+        self._dispatch()
+
+    def _dispatch(self):
+        node = self.server.node
+        emu = node.emulator
+        if node.down:
+            self.close_connection = True
+            raise _Done()
+        self._setup_body()
+        self.user = None
+        parts = urlsplit(self.path)
+        path = parts.path.rstrip("/") or "/"
+        self.query = parse_qs(parts.query)
+        status, body, headers = 200, None, {}
+        try:
+            if node.slow:
+                time.sleep(node.slow)
+            if node.take("fail_503"):
+                raise ApiError(503, "node_unavailable", "Node %s is not responding (injected fault)" % node.name)
+            if self._chunked or self._remaining < 0:
+                raise ApiError(411, "length_required", "Send the request body with a Content-Length header")
+            user = self._authenticate()
+            self.user = user["username"]
+            func, permission, upload, args = self._match(path)
+            if upload and emu.store.has_upload_flag and not emu.store.cluster(node.cluster)["settings"].get("allow_modules_upload"):
+                raise ApiError(403, "modules_upload_disabled",
+                               "Module uploads are disabled on this cluster: set allow_modules_upload to true (PUT /v1/cluster)")
+            if user["role"] not in PERMISSIONS[permission]:
+                raise ApiError(403, "insufficient_permissions",
+                               "Role '%s' lacks the permission '%s' needed for %s %s" % (user["role"], permission, self.command, path))
+            result = func(self, *args)
+            if isinstance(result, tuple):
+                status, body = result
+            else:
+                body = result
+        except ApiError as exc:
+            status, body, headers = exc.status, exc.body(), exc.headers
+        except DropConnection:
+            emu.log_request(node, self.command, self.path, 0, self._received, self.user)
+            self.close_connection = True
+            try:
+                socket.socket.shutdown(self.connection, socket.SHUT_RDWR)
+            except OSError:
+                pass
+            raise _Done() from None
+        except (ConnectionError, TimeoutError, ssl.SSLError, _Done):
+            emu.log_request(node, self.command, self.path, 0, self._received, self.user)
+            raise
+        except Exception:  # pylint: disable=broad-except
+            traceback.print_exc(file=sys.stderr)
+            status, body = 500, ApiError(500, "internal_error", "Internal emulator error (see its stderr)").body()
+        self._finish_body()
+        emu.log_request(node, self.command, self.path, status, self._received, self.user)
+        self._send(status, body, headers)
+
+    def _match(self, path):
+        allowed = []
+        for method, regex, permission, upload, func in ROUTES:
+            match = regex.match(path)
+            if match:
+                if method == self.command:
+                    return func, permission, upload, [unquote(g) for g in match.groups()]
+                allowed.append(method)
+        if allowed:
+            raise ApiError(405, "method_not_allowed", "Method %s is not allowed on %s" % (self.command, path),
+                           {"Allow": ", ".join(sorted(set(allowed)))})
+        raise ApiError(404, "not_found", "No such URI: %s" % path)
+
+    # --- helpers -----------------------------------------------------------------------
+    @property
+    def node(self):
+        return self.server.node
+
+    @property
+    def store(self):
+        return self.server.node.emulator.store
+
+    @property
+    def ccs(self):
+        return self.store.cluster(self.node.cluster)
+
+    # --- /v1/modules -------------------------------------------------------------------
+    @route("GET", "/v1/modules", "view_cluster_modules")
+    def list_modules(self):
+        with self.store.lock:
+            return [module_object(m) for m in self.store.all_modules(self.node.cluster)]
+
+    @route("GET", "/v1/modules/([^/]+)", "view_cluster_modules")
+    def get_module(self, uid):
+        with self.store.lock:
+            for mod in self.store.all_modules(self.node.cluster):
+                if mod["uid"] == uid:
+                    return module_object(mod)
+        raise ApiError(404, "module_not_found", "No module with uid '%s'" % uid)
+
+    # --- /v2/modules/user-defined ------------------------------------------------------
+    @route("POST", "/v2/modules/user-defined", "manage_cluster_modules", upload=True)
+    def create_module(self):
+        meta = self.json_body()
+        if meta is None:
+            raise ApiError(406, "invalid_module", "Empty request body: expected a module object (JSON)")
+        if meta is ValueError:
+            raise ApiError(406, "invalid_module", "Request body is not valid JSON")
+        meta = validate_metadata(meta)
+        stored, existing = self.store.add_module(self.node.cluster, meta)
+        if stored is None:
+            raise ApiError(409, "module_exists", "Module '%s' version %d already exists (uid %s)"
+                           % (meta["module_name"], meta["version"], existing["uid"]))
+        return module_object(stored)
+
+    @route("DELETE", "/v2/modules/user-defined/([^/]+)", "manage_cluster_modules")
+    def delete_module(self, uid):
+        with self.store.lock:
+            mods = self.ccs["modules"]
+            mod = mods.get(uid)
+            if mod is None:
+                raise ApiError(404, "module_delete_failed", "No user-defined module with uid '%s'" % uid)
+            users = sorted(b["name"] for b in self.ccs["bdbs"].values()
+                           if any(e.get("module_id") == uid for e in b.get("module_list", [])))
+            if users:
+                raise ApiError(406, "module_in_use", "Module '%s' version %d is in use by database(s): %s"
+                               % (mod["module_name"], mod["version"], ", ".join(users)))
+            del mods[uid]
+            self.store.save()
+        return None
+
+    # --- /v2/local/modules/user-defined/artifacts --------------------------------------
+    @route("GET", "/v2/local/modules/user-defined/artifacts", "view_cluster_modules")
+    def list_artifacts(self):
+        with self.store.lock:
+            return self.store.list_artifacts(self.node.name)
+
+    @route("DELETE", "/v2/local/modules/user-defined/artifacts/([^/]+)/([^/]+)", "manage_cluster_modules")
+    def delete_artifact(self, module_name, version):
+        if not re.match(r"^[0-9]+$", version):
+            raise ApiError(404, "not_found", "Artifact version must be an integer (the numeric version), got '%s'" % version)
+        if not SAFE_NAME.match(module_name):
+            raise ApiError(404, "module_not_found", "No artifact %s/%s on node %s" % (module_name, version, self.node.name))
+        with self.store.lock:
+            users = self.store.bdbs_using(self.node.cluster, module_name, int(version))
+            if users:
+                raise ApiError(406, "module_in_use", "Module '%s' version %s is in use by database(s): %s"
+                               % (module_name, version, ", ".join(users)))
+            if not self.store.delete_artifact(self.node.name, module_name, int(version)):
+                raise ApiError(404, "module_not_found", "No artifact %s/%s on node %s" % (module_name, version, self.node.name))
+        return None
+
+    @route("POST", "/v2/local/modules/user-defined/artifacts", "manage_cluster_modules", upload=True)
+    def upload_artifact(self):
+        node = self.node
+        boundary = multipart.boundary_of(self.headers.get("Content-Type"))
+        if self._remaining > MAX_PACKAGE_BYTES + MULTIPART_OVERHEAD:
+            raise ApiError(400, "module_too_large", "The upload (%d bytes) exceeds the %d-byte (500 MiB) module size limit"
+                           % (self._remaining, MAX_PACKAGE_BYTES))
+        if boundary is None or self._remaining == 0:
+            raise ApiError(400, "no_module", "No module file: send multipart/form-data with the file in the field 'module'")
+        if node.take("drop_uploads"):
+            to_read = max(1, min(self._remaining // 2, 1024 * 1024))
+            while to_read > 0:
+                data = self.read_body(min(to_read, 65536))
+                if not data:
+                    break
+                to_read -= len(data)
+            raise DropConnection()
+        fd, tmp = tempfile.mkstemp(prefix="upload-", suffix=".zip", dir=self.store.upload_tmp_dir(node.name))
+        try:
+            sha = hashlib.sha256()
+            with os.fdopen(fd, "wb") as handle:
+                sink = _HashingWriter(handle, sha)
+
+                def open_file(name):
+                    if name == "module" and not sink.used:
+                        sink.used = True
+                        return sink
+                    return None
+
+                def too_large(name, size):
+                    if name == "module" and size > MAX_PACKAGE_BYTES:
+                        raise ApiError(400, "module_too_large", "The module file exceeds the %d-byte (500 MiB) size limit" % MAX_PACKAGE_BYTES)
+
+                seen = multipart.parse(self.read_body, boundary, open_file, too_large)
+            if "module" not in seen:
+                raise ApiError(400, "no_module", "No module file: the multipart body has no field named 'module'")
+            pkg = check_package(tmp, {"os_id": node.os_id, "architecture": node.architecture})
+            self._install(pkg, tmp, sha.hexdigest(), os.path.getsize(tmp))
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return None
+
+    def _install(self, pkg, tmp, digest, size):
+        store = self.store
+        with store.lock:
+            target = store.artifact_dir(self.node.name, pkg.module_name, pkg.version)
+            if os.path.exists(target):
+                shutil.rmtree(target)
+            os.makedirs(target)
+            with zipfile.ZipFile(tmp) as zf:
+                members = [(os.path.basename(pkg.module_file), pkg.module_file)] + [(m, m) for _d, m in pkg.dependencies]
+                for dest, member in members:
+                    out = os.path.join(target, dest)
+                    os.makedirs(os.path.dirname(out), exist_ok=True)
+                    with zf.open(member) as src, open(out, "wb") as dst:
+                        shutil.copyfileobj(src, dst, 1024 * 1024)
+            os.replace(tmp, os.path.join(target, "package.zip"))
+            write_json(os.path.join(target, "artifact.json"), {
+                "module_name": pkg.module_name, "version": pkg.version, "semantic_version": pkg.semantic_version,
+                "dependencies": [d for d, _m in pkg.dependencies], "module_file": os.path.basename(pkg.module_file),
+                "architecture": pkg.architecture, "sha256": digest, "size": size, "uploaded": utc_now()})
+
+    # --- /v1/cluster -------------------------------------------------------------------
+    def _cluster_object(self):
+        ccs = self.ccs
+        obj = {"name": "%s.redis.test" % self.node.cluster, "created_time": ccs["created_time"], "email_alerts": False,
+               "rack_aware": False, "cnm_https_port": self.node.port, "cm_port": 8443}
+        if self.store.has_upload_flag:
+            obj["allow_modules_upload"] = bool(ccs["settings"].get("allow_modules_upload", False))
+        return obj
+
+    @route("GET", "/v1/cluster", "view_cluster_info")
+    def get_cluster(self):
+        with self.store.lock:
+            return self._cluster_object()
+
+    @route("PUT", "/v1/cluster", "update_cluster")
+    def put_cluster(self):
+        body = self.json_body()
+        if body is ValueError or not isinstance(body, dict):
+            raise ApiError(400, "invalid_schema", "The request body must be a JSON object")
+        for key, value in body.items():
+            if key == "allow_modules_upload" and self.store.has_upload_flag:
+                if not isinstance(value, bool):
+                    raise ApiError(400, "invalid_schema", "'allow_modules_upload' must be a boolean")
+            else:
+                raise ApiError(400, "invalid_schema", "Unknown or read-only cluster attribute '%s'" % key)
+        dry_run = (self.query.get("dry_run") or ["false"])[-1].lower() in ("true", "1", "yes")
+        with self.store.lock:
+            if not dry_run and body:
+                self.ccs["settings"].update(body)
+                self.store.save()
+            return self._cluster_object()
+
+    # --- /v1/nodes ---------------------------------------------------------------------
+    @route("GET", "/v1/nodes", "view_all_nodes_info")
+    def list_nodes(self):
+        return [n.node_object() for n in self.node.emulator.nodes if n.cluster == self.node.cluster]
+
+    @route("GET", "/v1/nodes/([^/]+)", "view_all_nodes_info")
+    def get_node(self, uid):
+        for node in self.node.emulator.nodes:
+            if node.cluster == self.node.cluster and str(node.uid) == uid:
+                return node.node_object()
+        raise ApiError(404, "node_not_found", "No node with uid '%s'" % uid)
+
+    # --- /v1/bdbs ----------------------------------------------------------------------
+    def _bdb_object(self, bdb):
+        out = {k: v for k, v in bdb.items() if k != "module_list"}
+        out["module_list"] = [{k: v for k, v in e.items() if not k.startswith("_")} for e in bdb.get("module_list", [])]
+        return out
+
+    @route("GET", "/v1/bdbs", "view_all_bdbs_info")
+    def list_bdbs(self):
+        with self.store.lock:
+            return [self._bdb_object(b) for _uid, b in sorted(self.ccs["bdbs"].items(), key=lambda i: int(i[0]))]
+
+    @route("GET", "/v1/bdbs/([^/]+)", "view_all_bdbs_info")
+    def get_bdb(self, uid):
+        with self.store.lock:
+            bdb = self.ccs["bdbs"].get(uid)
+            if bdb is None:
+                raise ApiError(404, "db_not_exist", "No database with uid '%s'" % uid)
+            return self._bdb_object(bdb)
+
+    def _resolve_module(self, entry):
+        if not isinstance(entry, dict) or not isinstance(entry.get("module_name"), str):
+            raise ApiError(400, "invalid_schema", "Each module_list entry needs a string 'module_name'")
+        name = entry["module_name"]
+        semver = entry.get("semantic_version")
+        candidates = [m for m in self.store.all_modules(self.node.cluster) if m["module_name"] == name]
+        if semver is not None:
+            candidates = [m for m in candidates if m.get("semantic_version") == semver]
+        if not candidates:
+            raise ApiError(400, "missing_module", "Module %s%s is missing from the cluster"
+                           % (name, " version %s" % semver if semver else ""))
+        mod = max(candidates, key=lambda m: m["version"])
+        return {"module_id": mod["uid"], "module_name": mod["module_name"], "semantic_version": mod.get("semantic_version"),
+                "module_args": entry.get("module_args", "") or "", "_version": mod["version"]}
+
+    @route("POST", "/v1/bdbs", "create_bdb")
+    def create_bdb(self):
+        body = self.json_body()
+        if body is ValueError or not isinstance(body, dict):
+            raise ApiError(400, "invalid_schema", "The request body must be a JSON object")
+        name = body.get("name")
+        if not isinstance(name, str) or not name:
+            raise ApiError(400, "invalid_schema", "'name' is required and must be a string")
+        module_list = body.get("module_list") or []
+        if not isinstance(module_list, list):
+            raise ApiError(400, "invalid_schema", "'module_list' must be an array")
+        memory = body.get("memory_size", 100 * 1024 * 1024)
+        if isinstance(memory, bool) or not isinstance(memory, int) or memory <= 0:
+            raise ApiError(400, "invalid_schema", "'memory_size' must be a positive integer")
+        with self.store.lock:
+            ccs = self.ccs
+            if any(b["name"] == name for b in ccs["bdbs"].values()):
+                raise ApiError(409, "db_name_exists", "A database named '%s' already exists" % name)
+            entries = [self._resolve_module(e) for e in module_list]
+            uid = ccs["next_bdb_uid"]
+            ccs["next_bdb_uid"] = uid + 1
+            major, minor = self.store.software[0], self.store.software[1]
+            bdb = {"uid": uid, "name": name, "type": "redis", "status": "active", "memory_size": memory,
+                   "port": 12000 + uid, "shards_count": 1, "replication": False, "version": "%d.%d" % (major, minor),
+                   "created_time": utc_now(), "module_list": entries}
+            ccs["bdbs"][str(uid)] = bdb
+            self.store.save()
+            return self._bdb_object(bdb)
+
+    @route("DELETE", "/v1/bdbs/([^/]+)", "delete_bdb")
+    def delete_bdb(self, uid):
+        with self.store.lock:
+            if self.ccs["bdbs"].pop(uid, None) is None:
+                raise ApiError(404, "db_not_exist", "No database with uid '%s'" % uid)
+            self.store.save()
+        return None
+
+
+class _HashingWriter(object):
+    def __init__(self, handle, sha):
+        self.handle = handle
+        self.sha = sha
+        self.used = False
+
+    def write(self, data):
+        self.handle.write(data)
+        self.sha.update(data)
+
+
+class ControlHandler(BaseHTTPRequestHandler):
+    """Control API on 127.0.0.1: GET /faults, POST /fault {"node", "action", "args"}."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Silenced."""
+
+    def _reply(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        emu = self.server.emulator
+        if self.path == "/faults":
+            self._reply(200, [n.fault_state() for n in emu.nodes])
+        else:
+            self._reply(404, {"error": "not found"})
+
+    def do_POST(self):
+        emu = self.server.emulator
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(min(length, 65536)) or b"{}")
+        except ValueError:
+            self._reply(400, {"error": "body is not JSON"})
+            return
+        if self.path != "/fault":
+            self._reply(404, {"error": "not found"})
+            return
+        node = emu.node_by_name(body.get("node"))
+        if node is None:
+            self._reply(404, {"error": "unknown node %r" % body.get("node")})
+            return
+        try:
+            with emu.fault_lock:
+                state = node.apply_fault(body.get("action"), [str(a) for a in body.get("args") or []])
+        except (ValueError, TypeError) as exc:
+            self._reply(400, {"error": str(exc)})
+            return
+        except OSError as exc:
+            self._reply(500, {"error": "could not reopen the listener: %s" % exc})
+            return
+        self._reply(200, state)
+
+
+class Emulator(object):
+    """All nodes of all clusters, the request log and the control server."""
+
+    def __init__(self, state_dir, store, users, nodes_spec, ca_file, node_certs):
+        self.state_dir = state_dir
+        self.store = store
+        self.users = {u["username"]: u for u in users}
+        self.user_list = users
+        self.ca_file = ca_file
+        self.nodes = []
+        self.fault_lock = threading.Lock()
+        self.log_lock = threading.Lock()
+        self.log = open(os.path.join(state_dir, "requests.jsonl"), "a")  # pylint: disable=consider-using-with
+        for spec in nodes_spec:
+            node = Node(self, **spec)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx.load_cert_chain(*node_certs[node.name])
+            node.ssl_context = ctx
+            self.nodes.append(node)
+        self.control = None
+
+    def node_by_name(self, name):
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        return None
+
+    def start(self):
+        for node in self.nodes:
+            node.start()
+        self.control = ThreadingHTTPServer(("127.0.0.1", 0), ControlHandler)
+        self.control.daemon_threads = True
+        self.control.emulator = self
+        threading.Thread(target=self.control.serve_forever, name="control", daemon=True).start()
+
+    @property
+    def control_url(self):
+        return "http://127.0.0.1:%d" % self.control.server_address[1]
+
+    def shutdown(self):
+        if self.control is not None:
+            self.control.shutdown()
+            self.control.server_close()
+        for node in self.nodes:
+            node.stop()
+        with self.log_lock:
+            self.log.close()
+
+    def log_request(self, node, method, path, status, nbytes, user):
+        entry = {"time": utc_now(), "cluster": node.cluster, "node": node.name, "method": method, "path": path,
+                 "status": status, "bytes": nbytes, "user": user}
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with self.log_lock:
+            if not self.log.closed:
+                self.log.write(line)
+                self.log.flush()
+
+    def ready_document(self):
+        clusters = []
+        for node in self.nodes:
+            if not clusters or clusters[-1]["name"] != node.cluster:
+                clusters.append({"name": node.cluster, "nodes": []})
+            clusters[-1]["nodes"].append(node.info())
+        return {"pid": os.getpid(), "ca_file": self.ca_file, "control_url": self.control_url, "state_dir": self.state_dir,
+                "software_version": self.store.software_version, "users": self.user_list, "clusters": clusters}

@@ -1,0 +1,245 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Persistent emulator state: users, topology, per-cluster CCS (modules, bdbs, settings), per-node artifacts.
+
+Everything lives in the state directory so that `serve` with the same --state-dir restores it.
+"""
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import threading
+import time
+import uuid
+
+USERS = (
+    ("admin@redis.test", "admin"),
+    ("viewer@redis.test", "cluster_viewer"),
+    ("member@redis.test", "db_member"),
+    ("cluster-member@redis.test", "cluster_member"),
+    ("db-viewer@redis.test", "db_viewer"),
+    ("user-manager@redis.test", "user_manager"),
+    ("nobody@redis.test", "none"),
+)
+
+ALL_ROLES = ("admin", "cluster_member", "cluster_viewer", "db_member", "db_viewer", "user_manager")
+PERMISSIONS = {
+    "view_cluster_modules": ALL_ROLES,
+    "manage_cluster_modules": ("admin",),
+    "view_cluster_info": ALL_ROLES,
+    "update_cluster": ("admin",),
+    "view_all_nodes_info": ALL_ROLES,
+    "view_all_bdbs_info": ALL_ROLES,
+    "create_bdb": ("admin", "cluster_member", "db_member"),
+    "delete_bdb": ("admin", "cluster_member", "db_member"),
+}
+
+# OS_ID -> node object fields
+OS_TABLE = {
+    "ubuntu20": ("ubuntu", "ubuntu", "Ubuntu 20.04.6 LTS", "20.04.6"),
+    "ubuntu22": ("ubuntu", "ubuntu", "Ubuntu 22.04.4 LTS", "22.04.4"),
+    "ubuntu24": ("ubuntu", "ubuntu", "Ubuntu 24.04.1 LTS", "24.04.1"),
+    "rhel8": ("rhel", "rhel", "Red Hat Enterprise Linux 8.10 (Ootpa)", "8.10"),
+    "rhel9": ("rhel", "rhel", "Red Hat Enterprise Linux 9.4 (Plow)", "9.4"),
+    "amzn2": ("amzn", "amzn", "Amazon Linux 2", "2"),
+}
+ARCHITECTURES = ("x86_64", "aarch64")
+
+
+def write_json(path, data, private=False):
+    """Atomically replace path with data as JSON."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def read_json(path, default=None):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return default
+
+
+def parse_software_version(text):
+    """'8.2.0-25' -> (8, 2, 0)."""
+    nums = []
+    for part in text.split("-")[0].split("."):
+        nums.append(int(part))
+    while len(nums) < 3:
+        nums.append(0)
+    return tuple(nums[:3])
+
+
+def load_users(state_dir):
+    """Users with random passwords, created once per state dir."""
+    path = os.path.join(state_dir, "users.json")
+    users = read_json(path) or []
+    known = {u["username"] for u in users}
+    changed = False
+    for username, role in USERS:
+        if username not in known:
+            users.append({"username": username, "password": secrets.token_urlsafe(18), "role": role})
+            changed = True
+    if changed:
+        write_json(path, users, private=True)
+    return users
+
+
+def _bundled_modules(software):
+    major, minor = software[0], software[1]
+    base = major * 10000 + minor * 100
+    spec = (
+        ("search", "RediSearch", "Search and query", "High performance search index on top of Redis (with clustering)", base + 1,
+         ["types", "replica_of", "failover_migrate", "persistence_aof", "persistence_rdb", "clustering", "backup_restore",
+          "reshard_rebalance", "eviction_expiry", "intershard_tls", "intershard_tls_pass", "ipv6"], "FT.CONFIG SET"),
+        ("ReJSON", "RedisJSON", "JSON", "Native JSON Data Type for Redis", base,
+         ["types", "no_multi_key", "replica_of", "backup_restore", "eviction_expiry", "reshard_rebalance", "failover_migrate",
+          "persistence_aof", "persistence_rdb", "clustering", "flash", "crdb", "ipv6"], ""),
+        ("timeseries", "RedisTimeSeries", "Time Series", "Time-Series data structure for Redis", base,
+         ["types", "replica_of", "backup_restore", "reshard_rebalance", "eviction_expiry", "failover_migrate",
+          "persistence_aof", "persistence_rdb", "clustering", "intershard_tls", "intershard_tls_pass", "ipv6"], "TS.CONFIG SET"),
+        ("bf", "RedisBloom", "Probabilistic Data Structures", "Probabilistic Data Types for Redis", base,
+         ["types", "no_multi_key", "replica_of", "backup_restore", "eviction_expiry", "reshard_rebalance", "failover_migrate",
+          "persistence_aof", "persistence_rdb", "clustering", "flash", "ipv6", "asm"], "BF.CONFIG SET"),
+    )
+    modules = {}
+    for name, display, cap_name, desc, version, caps, config_command in spec:
+        uid = hashlib.md5(("bundled/%s/%d" % (name, version)).encode()).hexdigest()  # nosec - stable id, not security
+        modules[uid] = {
+            "uid": uid, "module_name": name, "display_name": display, "capability_name": cap_name, "description": desc,
+            "author": "Redis", "email": "redis@redis.io", "homepage": "http://redis.io", "license": "Redis Source Available License 2.0",
+            "version": version, "semantic_version": "%d.%d.%d" % (version // 10000, (version % 10000) // 100, version % 100),
+            "min_redis_version": "%d.%d" % (major, minor), "compatible_redis_version": "%d.%d" % (major, minor),
+            "bigstore_version_2_support": True, "capabilities": caps, "command_line_args": "", "config_command": config_command,
+            "crdb": {}, "dependencies": {}, "module_file": "%s.so" % name.lower(), "is_bundled": True,
+        }
+    return modules
+
+
+MODULE_OBJECT_FIELDS = ("uid", "author", "bigstore_version_2_support", "capabilities", "capability_name", "command_line_args",
+                        "compatible_redis_version", "config_command", "crdb", "dependencies", "description", "display_name",
+                        "email", "homepage", "is_bundled", "license", "min_redis_version", "module_file", "module_name",
+                        "semantic_version", "version")
+
+
+def module_object(stored):
+    """The public module object (no `commands`, version int) of a stored module."""
+    out = {}
+    defaults = {"author": "", "bigstore_version_2_support": False, "capabilities": [], "capability_name": "",
+                "command_line_args": "", "compatible_redis_version": "", "config_command": "", "crdb": {},
+                "dependencies": {}, "description": "", "display_name": "", "email": "", "homepage": "", "license": "",
+                "min_redis_version": "", "module_file": "", "semantic_version": ""}
+    for key in MODULE_OBJECT_FIELDS:
+        out[key] = stored.get(key, defaults.get(key))
+    deps = out["dependencies"]
+    if isinstance(deps, list):
+        out["dependencies"] = {d["name"]: {k: v for k, v in d.items() if k != "name"} for d in deps if isinstance(d, dict)}
+    return out
+
+
+class Store(object):
+    """All state, guarded by one lock. Cluster CCS data in DIR/state.json; artifacts under DIR/nodes/<node>/artifacts/."""
+
+    def __init__(self, state_dir, topology, software_version):
+        self.dir = state_dir
+        self.lock = threading.RLock()
+        self.path = os.path.join(state_dir, "state.json")
+        self.software = parse_software_version(software_version)
+        self.software_version = software_version
+        self.has_upload_flag = self.software >= (8, 2, 0)
+        data = read_json(self.path) or {}
+        clusters = data.get("clusters", {})
+        self.data = {"topology": topology, "software_version": software_version, "clusters": {}}
+        for cluster in topology:
+            name = cluster["name"]
+            old = clusters.get(name, {})
+            self.data["clusters"][name] = {
+                "settings": old.get("settings", {"allow_modules_upload": False}),
+                "modules": old.get("modules", {}),
+                "bdbs": old.get("bdbs", {}),
+                "next_bdb_uid": old.get("next_bdb_uid", 1),
+                "created_time": old.get("created_time", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+            }
+        self.bundled = _bundled_modules(self.software)
+        self.save()
+
+    def save(self):
+        with self.lock:
+            write_json(self.path, self.data)
+
+    def cluster(self, name):
+        return self.data["clusters"][name]
+
+    # --- CCS modules -------------------------------------------------------------------
+    def all_modules(self, cluster):
+        mods = list(self.bundled.values())
+        mods.extend(self.cluster(cluster)["modules"].values())
+        return mods
+
+    def add_module(self, cluster, meta):
+        with self.lock:
+            mods = self.cluster(cluster)["modules"]
+            for existing in self.all_modules(cluster):
+                if existing["module_name"] == meta["module_name"] and existing["version"] == meta["version"]:
+                    return None, existing
+            stored = dict(meta)
+            stored["uid"] = uuid.uuid4().hex
+            stored["is_bundled"] = False
+            mods[stored["uid"]] = stored
+            self.save()
+            return stored, None
+
+    def bdbs_using(self, cluster, module_name, version=None):
+        """Names of databases whose module_list uses module_name (at version, when given)."""
+        names = []
+        for bdb in self.cluster(cluster)["bdbs"].values():
+            for entry in bdb.get("module_list", []):
+                if entry["module_name"] == module_name and (version is None or entry.get("_version") == version):
+                    names.append(bdb["name"])
+                    break
+        return sorted(names)
+
+    # --- artifacts ---------------------------------------------------------------------
+    def artifact_root(self, node_name):
+        path = os.path.join(self.dir, "nodes", node_name, "artifacts")
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def upload_tmp_dir(self, node_name):
+        path = os.path.join(self.dir, "nodes", node_name, "incoming")
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def list_artifacts(self, node_name):
+        root = self.artifact_root(node_name)
+        out = []
+        for name in sorted(os.listdir(root)):
+            mdir = os.path.join(root, name)
+            if not os.path.isdir(mdir):
+                continue
+            for ver in sorted(os.listdir(mdir), key=lambda v: int(v) if v.isdigit() else -1):
+                info = read_json(os.path.join(mdir, ver, "artifact.json"))
+                if info:
+                    out.append({"module_name": info["module_name"], "version": int(info["version"]),
+                                "dependencies": list(info.get("dependencies", []))})
+        return out
+
+    def artifact_dir(self, node_name, module_name, version):
+        return os.path.join(self.artifact_root(node_name), module_name, str(int(version)))
+
+    def delete_artifact(self, node_name, module_name, version):
+        path = self.artifact_dir(node_name, module_name, version)
+        with self.lock:
+            if not os.path.exists(os.path.join(path, "artifact.json")):
+                return False
+            shutil.rmtree(path)
+            parent = os.path.dirname(path)
+            if not os.listdir(parent):
+                os.rmdir(parent)
+            return True
