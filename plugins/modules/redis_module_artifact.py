@@ -1,0 +1,635 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: redis_module_artifact
+short_description: Manage the artifact (package) of a custom Redis module on one Redis Enterprise node
+version_added: 0.1.0
+description:
+  - Uploads or deletes the artifact of a custom (user-defined) Redis module on B(one node) of a Redis Enterprise
+    Software 8.x cluster, with C(POST /v2/local/modules/user-defined/artifacts) and
+    C(DELETE /v2/local/modules/user-defined/artifacts/<module_name>/<version>).
+  - The artifact is the module package (a RAMP zip with C(module.json) and the C(.so)). Every node of the cluster needs its
+    own copy, so this module runs once per node. The cluster-wide module object that databases reference is managed by
+    M(redisops.custom_modules.redis_user_module).
+  - Two ways to run it. On the node itself, where O(url) keeps its default C(https://localhost:9443). Or delegated to the
+    controller (C(delegate_to=localhost)) with O(url) set to the address of the node of the current host.
+  - Idempotent. The module reads the node's list (C(GET /v2/local/modules/user-defined/artifacts)); when the
+    C(module_name) and numeric C(version) of the package's C(module.json) are listed, nothing is uploaded and nothing is
+    changed (unless O(force=true)).
+  - O(src) is a path on the controller by default. An action plugin resolves it (a role's C(files/) directory is
+    searched), decrypts it when it is vault-encrypted, and checks the package on the controller before anything is sent.
+    It then asks the node whether the artifact is already listed, and copies the package to the managed host only when an
+    upload is needed. When the task runs on the controller (a C(local) connection, or delegated to C(localhost)) and
+    without privilege escalation, the package is used in place and never copied.
+  - Before an upload (never on a run that changes nothing), the node's operating system and architecture
+    (C(GET /v1/nodes)) are compared with the architecture of the package's C(.so) and its C(operating_systems); a
+    mismatch fails before anything is uploaded (see O(check_node)).
+  - The upload is streamed from disk (multipart form field C(module)); memory use does not grow with the package size.
+author:
+  - redisops maintainers
+extends_documentation_fragment:
+  - redisops.custom_modules._connection
+  - redisops.custom_modules._attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - No write request is sent and nothing is copied to the managed host in check mode; C(changed) and the returned
+        values predict the real run. The node compatibility and upload checks are run, since they only read.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows this node's artifact entry before and after (an empty dictionary when it is not listed).
+  action:
+    support: full
+    details:
+      - An action plugin reads O(src) on the controller and copies it to the managed host only when an upload is needed,
+        unless O(remote_src=true).
+  action_group:
+    support: full
+    membership:
+      - redisops.custom_modules.redis_enterprise
+options:
+  state:
+    description:
+      - V(present) uploads the package O(src) to the node unless the node already lists its C(module_name) and C(version).
+      - V(absent) deletes the artifact from the node when the node lists it.
+    type: str
+    choices: [present, absent]
+    default: present
+  src:
+    description:
+      - Path to the module package (a RAMP zip with C(module.json) and one C(.so)).
+      - A path on the controller, resolved like the O(ansible.builtin.copy#module:src) of C(ansible.builtin.copy) (a role's
+        C(files/) directory is searched), and decrypted when it is vault-encrypted. With O(remote_src=true), a path on the
+        managed host.
+      - The package is checked before anything is sent (zip structure, C(module.json) fields, one 64-bit ELF C(.so),
+        declared dependencies, size); a malformed package fails with a message naming the problem.
+      - Required with O(state=present). With O(state=absent), the package's C(module_name) and C(version) name the
+        artifact to delete, instead of O(module_name) and O(version).
+    type: path
+  remote_src:
+    description:
+      - When V(true), O(src) is a path on the managed host, and the module reads and checks it there.
+      - When V(false), O(src) is read on the controller.
+    type: bool
+    default: false
+  module_name:
+    description:
+      - Name of the module whose artifact to delete (the C(module_name) of its C(module.json), for example V(hello)).
+      - Only with O(state=absent), together with O(version). Mutually exclusive with O(src).
+    type: str
+  version:
+    description:
+      - Numeric version of the artifact to delete, for example V(10000) for C(1.0.0).
+      - Only with O(module_name).
+    type: int
+  force:
+    description:
+      - Upload the package even when the node already lists its C(module_name) and C(version).
+      - Only with O(state=present).
+    type: bool
+    default: false
+  allow_uploads:
+    description:
+      - When an upload is needed and the cluster's C(allow_modules_upload) setting is V(false) (Redis Enterprise 8.2 and
+        later refuse uploads with HTTP 403 C(modules_upload_disabled) by default), set it to V(true) first with
+        C(PUT /v1/cluster).
+      - The setting is only read when an upload is needed, and only changed then. RV(allow_modules_upload_changed) and
+        RV(allow_modules_upload_before) report what was done, so it can be restored afterwards.
+      - When V(false) and uploads are disabled, the module fails before uploading anything.
+    type: bool
+    default: false
+  check_node:
+    description:
+      - Before an upload, compare the architecture of the package's C(.so) and its C(operating_systems) with this node's
+        (C(GET /v1/nodes)), and fail before uploading on a mismatch.
+      - The node is found by matching the host of O(url) (resolved) with each node's C(addr) and C(external_addr). When
+        it cannot be found and every node of the cluster has the same operating system and architecture, those are used;
+        otherwise a warning is issued and the comparison is skipped.
+      - Set to V(false) to skip this check.
+    type: bool
+    default: true
+  _package:
+    description:
+      - Private to this collection. The action plugin sets it to the identity, architecture and operating systems of a
+        package it checked on the controller, to learn whether an upload is needed before it copies the package.
+      - Do not set it in a task.
+    type: dict
+notes:
+  - The password is never returned and never appears in error messages or warnings.
+  - With privilege escalation (C(become)) on the controller, the package is copied to a temporary directory like on a
+    remote host, so that the user the module runs as can read it.
+seealso:
+  - module: redisops.custom_modules.redis_module_artifact_info
+  - module: redisops.custom_modules.redis_user_module
+  - name: Redis Enterprise REST API, user-defined modules
+    description: The C(/v2/local/modules/user-defined/artifacts) requests.
+    link: https://redis.io/docs/latest/operate/rs/references/rest-api/requests/modules/user-defined/
+"""
+
+EXAMPLES = r"""
+- name: Upload the package to every node, from the controller (one task per node, url per node)
+  redisops.custom_modules.redis_module_artifact:
+    url: "https://{{ ansible_host }}:9443"
+    username: admin@example.com
+    password: "{{ vault_redis_admin_password }}"
+    ca_path: /etc/pki/redis-enterprise-ca.pem
+    src: files/hello-1.0.0.zip
+    allow_uploads: true
+  delegate_to: localhost
+  register: hello_artifact
+
+- name: Upload the package, running on each node against its own API (https://localhost:9443)
+  redisops.custom_modules.redis_module_artifact:
+    username: admin@example.com
+    password: "{{ vault_redis_admin_password }}"
+    validate_certs: false
+    src: files/hello-1.0.0.zip
+
+- name: Upload a package that is already on the node
+  redisops.custom_modules.redis_module_artifact:
+    src: /var/tmp/hello-2.0.0.zip
+    remote_src: true
+
+- name: Delete version 1.0.0 (numeric 10000) of the artifact from the node
+  redisops.custom_modules.redis_module_artifact:
+    state: absent
+    module_name: hello
+    version: 10000
+
+- name: Delete the artifact a package describes
+  redisops.custom_modules.redis_module_artifact:
+    state: absent
+    src: files/hello-2.0.0.zip
+
+- name: Use one set of connection options for every task of the collection
+  module_defaults:
+    group/redisops.custom_modules.redis_enterprise:
+      url: "https://{{ ansible_host }}:9443"
+      username: admin@example.com
+      password: "{{ vault_redis_admin_password }}"
+  block:
+    - name: Upload hello 2.0.0
+      redisops.custom_modules.redis_module_artifact:
+        src: files/hello-2.0.0.zip
+        allow_uploads: true
+      delegate_to: localhost
+"""
+
+RETURN = r"""
+artifact:
+  description:
+    - Identity of the artifact the task is about.
+    - C(semantic_version) is only known when it comes from a package (O(src)).
+  returned: always
+  type: dict
+  contains:
+    module_name:
+      description: Name of the module.
+      type: str
+      sample: hello
+    version:
+      description: Numeric version.
+      type: int
+      sample: 10000
+    semantic_version:
+      description: Semantic version, from the package's C(module.json).
+      type: str
+      returned: when known
+      sample: 1.0.0
+  sample:
+    module_name: hello
+    version: 10000
+    semantic_version: 1.0.0
+artifacts:
+  description:
+    - The node's artifact list after the task, as C(GET /v2/local/modules/user-defined/artifacts) returns it (versions
+      as integers).
+    - In check mode, the list the real run would leave.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - module_name: hello
+      version: 10000
+      dependencies: []
+    - module_name: hello
+      version: 20000
+      dependencies: []
+node:
+  description:
+    - The node the artifact was checked against (see O(check_node)), when it was looked up, which happens only before an
+      upload. An empty dictionary otherwise.
+    - C(uid) and C(addr) are V(null) when the node could not be identified but every node of the cluster has the same
+      operating system and architecture.
+  returned: always
+  type: dict
+  contains:
+    uid:
+      description: The node's uid.
+      type: int
+      sample: 2
+    addr:
+      description: The node's internal address.
+      type: str
+      sample: 10.0.0.12
+    os:
+      description: The node's operating system, as the package's C(operating_systems) name it.
+      type: str
+      sample: ubuntu22
+    architecture:
+      description: The node's CPU architecture.
+      type: str
+      sample: x86_64
+  sample:
+    uid: 2
+    addr: 10.0.0.12
+    os: ubuntu22
+    architecture: x86_64
+uploaded:
+  description: Whether the package was uploaded to the node (in check mode, whether it would be).
+  returned: always
+  type: bool
+  sample: true
+allow_modules_upload_changed:
+  description: Whether the task set the cluster's C(allow_modules_upload) to V(true) (see O(allow_uploads)).
+  returned: always
+  type: bool
+  sample: false
+allow_modules_upload_before:
+  description:
+    - The cluster's C(allow_modules_upload) setting before the task, when an upload was needed and it was read.
+    - V(null) when it was not read (no upload was needed) or the cluster has no such setting (Redis Enterprise 8.0).
+  returned: always
+  type: bool
+  sample: false
+"""
+
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _artifact
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module
+
+
+class ModuleFailure(Exception):
+    """A failure that is not an HTTP error; carries fail_json keyword arguments."""
+
+    def __init__(self, msg, **extra):
+        super(ModuleFailure, self).__init__(msg)
+        self.msg = msg
+        self.extra = extra
+
+
+class PackageFacts(object):
+    """What the action plugin learnt about a package on the controller (the ``_package`` option).
+
+    Has the attributes of ``_artifact.Package`` that the node checks use, without the file.
+    """
+
+    def __init__(self, facts):
+        missing = [key for key in ('module_name', 'version') if facts.get(key) is None]
+        if missing:
+            raise ModuleFailure('_package is missing %s (it is set by the action plugin; do not set it in a task)'
+                                % ', '.join(missing))
+        self.path = facts.get('path')
+        self.module_name = facts['module_name']
+        self.version = as_int(facts['version'])
+        self.semantic_version = facts.get('semantic_version')
+        self.architecture = facts.get('architecture')
+        self.operating_systems = facts.get('operating_systems')
+        self.dependencies = list(facts.get('dependencies') or [])
+        self.module_file = facts.get('module_file')
+        self.metadata = dict(module_name=self.module_name, version=self.version,
+                             semantic_version=self.semantic_version)
+
+    def identity(self):
+        return dict(module_name=self.module_name, version=self.version, semantic_version=self.semantic_version)
+
+
+def as_int(value):
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return value
+
+
+def find_artifact(artifacts, module_name, version):
+    for entry in artifacts or []:
+        if isinstance(entry, dict) and entry.get('module_name') == module_name and as_int(entry.get('version')) == version:
+            return entry
+    return None
+
+
+def describe(identity):
+    if identity.get('semantic_version'):
+        return '%s %s (version %s)' % (identity['module_name'], identity['semantic_version'], identity['version'])
+    return '%s version %s' % (identity['module_name'], identity['version'])
+
+
+def _resolve(host):
+    """Every address ``host`` resolves to (itself when it is an address), or an empty set."""
+    if not host:
+        return set()
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.error, UnicodeError, ValueError):
+        return set([host])
+    return set([host]) | set(info[4][0].split('%', 1)[0] for info in infos)
+
+
+def _is_loopback(address):
+    return address.startswith('127.') or address in ('::1', 'localhost')
+
+
+def _own_addresses():
+    """This machine's addresses, as far as name resolution knows them."""
+    addresses = set()
+    for name in (socket.gethostname(), socket.getfqdn()):
+        addresses |= _resolve(name)
+    return set(address for address in addresses if not _is_loopback(address))
+
+
+def node_addresses(node):
+    names = []
+    if node.get('addr'):
+        names.append(node['addr'])
+    external = node.get('external_addr') or []
+    if not isinstance(external, list):
+        external = [external]
+    names.extend(name for name in external if name)
+    addresses = set()
+    for name in names:
+        addresses |= _resolve(name)
+    return addresses
+
+
+def node_summary(node, identified=True):
+    return dict(
+        uid=node.get('uid') if identified else None,
+        addr=node.get('addr') if identified else None,
+        os=_artifact.node_os_id(node),
+        architecture=node.get('architecture'),
+    )
+
+
+def identify_node(nodes, url):
+    """(node, how) for the node whose API ``url`` points at; how is 'address', 'uniform' or None.
+
+    The url's host is resolved and matched against each node's addr and external_addr. A loopback
+    url (the module runs on the node itself) also matches this machine's own addresses. When no
+    single node matches but all nodes share one OS and architecture, any of them stands for it.
+    """
+    wanted = _resolve(urlsplit(url).hostname)
+    if wanted and all(_is_loopback(address) for address in wanted):
+        wanted |= _own_addresses()
+    matches = [node for node in nodes if node_addresses(node) & wanted]
+    if len(matches) == 1:
+        return matches[0], 'address'
+    platforms = set((_artifact.node_os_id(node), node.get('architecture')) for node in nodes)
+    if nodes and len(platforms) == 1:
+        return nodes[0], 'uniform'
+    return None, None
+
+
+class ArtifactManager(object):
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.check_mode = module.check_mode
+        # A probe (the action plugin's first pass) reads like check mode and never writes.
+        self.probe = module.params['_package'] is not None and module.params['src'] is None
+        self.upload_before = None
+        self.upload_changed = False
+        self.upload_checked = False
+        self.node = {}
+
+    # -- identity ---------------------------------------------------------------------------------
+    def package(self):
+        if self.params['src'] is not None:
+            try:
+                return _artifact.inspect_package(self.params['src'])
+            except _artifact.ArtifactError as exc:
+                raise ModuleFailure(artifact_message(exc, self.params['src']), src=self.params['src'])
+        return PackageFacts(self.params['_package'])
+
+    # -- state ------------------------------------------------------------------------------------
+    def run(self):
+        if self.params['state'] == 'present':
+            return self.present()
+        return self.absent()
+
+    def result(self, changed, identity, artifacts, before, after, uploaded=False, **extra):
+        result = dict(changed=changed, artifact=identity, artifacts=artifacts, node=self.node, uploaded=uploaded,
+                      allow_modules_upload_changed=self.upload_changed,
+                      allow_modules_upload_before=self.upload_before)
+        if self.module._diff:
+            header = '%s on %s' % (describe(identity), self.client.base_url)
+            result['diff'] = dict(before=before or {}, after=after or {},
+                                  before_header=header, after_header=header)
+        result.update(extra)
+        return result
+
+    def present(self):
+        package = self.package()
+        identity = identity_of(package)
+        name, version = identity['module_name'], identity['version']
+        artifacts = self.client.list_artifacts()
+        current = find_artifact(artifacts, name, version)
+        if current is not None and not self.params['force']:
+            return self.result(False, identity, artifacts, current, current)
+
+        self.check_compatibility(package)
+        self.ensure_uploads_allowed()
+        predicted = dict(module_name=name, version=version, dependencies=list(package.dependencies or []))
+        if self.check_mode:
+            after = artifacts if current is not None else artifacts + [predicted]
+            return self.result(True, identity, after, current, current or predicted, uploaded=True)
+        if self.probe:
+            # Tell the action plugin to copy the package and run again; nothing was written.
+            return self.result(False, identity, artifacts, current, current, upload_required=True)
+
+        self.enable_uploads_if_needed()
+        self.upload(package.path)
+        after = self.client.list_artifacts()
+        entry = find_artifact(after, name, version)
+        if entry is None:
+            raise ModuleFailure(
+                'the node accepted the upload of %s (POST /v2/local/modules/user-defined/artifacts) but does not list it '
+                'afterwards in GET /v2/local/modules/user-defined/artifacts; check the node\'s logs'
+                % describe(identity), artifact=identity, artifacts=after, node=self.node, uploaded=True)
+        return self.result(True, identity, after, current, entry, uploaded=True)
+
+    def absent(self):
+        if self.params['module_name'] is not None:
+            identity = dict(module_name=self.params['module_name'], version=self.params['version'])
+        else:
+            identity = identity_of(self.package())
+        artifacts = self.client.list_artifacts()
+        current = find_artifact(artifacts, identity['module_name'], identity['version'])
+        if current is None:
+            return self.result(False, identity, artifacts, None, None)
+        remaining = [entry for entry in artifacts if entry is not current]
+        if self.check_mode:
+            return self.result(True, identity, remaining, current, None)
+        try:
+            self.client.delete_artifact(identity['module_name'], identity['version'])
+        except RedisEnterpriseError as exc:
+            if exc.status != 404:
+                raise
+            # Deleted by someone else since our read: the goal is reached.
+        after = self.client.list_artifacts()
+        if find_artifact(after, identity['module_name'], identity['version']) is not None:
+            raise ModuleFailure(
+                'the node accepted the deletion of %s but still lists it in GET /v2/local/modules/user-defined/artifacts'
+                % describe(identity), artifact=identity, artifacts=after)
+        return self.result(True, identity, after, current, None)
+
+    # -- checks before an upload ------------------------------------------------------------------
+    def check_compatibility(self, package):
+        if not self.params['check_node']:
+            return
+        nodes = self.client.list_nodes()
+        node, how = identify_node(nodes, self.client.base_url)
+        if node is None:
+            self.module.warn(
+                'cannot tell which node of the cluster %s is (no node has that address, and the nodes differ in operating '
+                'system or architecture), so the package was not compared with the node; set url to the node\'s address, '
+                'or check_node: false to silence this warning' % self.client.base_url)
+            return
+        self.node = node_summary(node, identified=(how == 'address'))
+        problems = _artifact.check_node_compatibility(package, node)
+        if problems:
+            if how == 'address':
+                which = 'node %s (%s)' % (node.get('uid'), node.get('addr'))
+            else:
+                which = 'the nodes of the cluster at %s' % self.client.base_url
+            raise ModuleFailure(
+                '%s cannot run %s: %s. Node: %s/%s; package: %s for %s. Nothing was uploaded; use a package built for this '
+                'node, or set check_node: false to skip this check'
+                % (which, describe(identity_of(package)), '; '.join(problems), self.node.get('os') or 'unknown OS',
+                   self.node.get('architecture') or 'unknown architecture', package.architecture or 'unknown architecture',
+                   ', '.join(package.operating_systems) if package.operating_systems else 'any OS'),
+                artifact=identity_of(package), node=self.node, problems=problems)
+
+    def ensure_uploads_allowed(self):
+        """Read allow_modules_upload (only now that an upload is needed); fail early when it is off and may not be changed."""
+        if self.upload_checked:
+            return
+        self.upload_checked = True
+        cluster = self.client.get_cluster() or {}
+        value = cluster.get('allow_modules_upload')
+        self.upload_before = value if isinstance(value, bool) else None
+        if value is not False:
+            return
+        if not self.params['allow_uploads']:
+            raise ModuleFailure(
+                'uploads are disabled on this cluster (allow_modules_upload is false), so POST '
+                '/v2/local/modules/user-defined/artifacts would be refused with HTTP 403 modules_upload_disabled; set '
+                'allow_uploads: true to let this module enable it. Nothing was uploaded',
+                error_code='modules_upload_disabled')
+        if self.check_mode:
+            self.upload_changed = True
+
+    def enable_uploads_if_needed(self):
+        if self.upload_before is False and not self.upload_changed:
+            self.client.set_allow_modules_upload(True)
+            self.upload_changed = True
+
+    def upload(self, path):
+        try:
+            self.client.upload_artifact(path)
+        except RedisEnterpriseError as exc:
+            # A cluster without the setting (8.0) or one changed since our read may still refuse.
+            if exc.status != 403 or exc.error_code != 'modules_upload_disabled':
+                raise
+            if not self.params['allow_uploads'] or self.upload_changed:
+                raise  # its hint names allow_uploads
+            self.client.set_allow_modules_upload(True)
+            self.upload_changed = True
+            self.client.upload_artifact(path)
+
+
+def identity_of(package):
+    identity = dict(module_name=package.module_name, version=as_int(package.version))
+    if package.semantic_version:
+        identity['semantic_version'] = str(package.semantic_version)
+    return identity
+
+
+def artifact_message(exc, path):
+    text = getattr(exc, 'msg', None) or str(exc)
+    if path and path not in text:
+        text = '%s: %s' % (path, text)
+    return 'invalid module package %s' % text
+
+
+def argument_spec():
+    spec = _argspec.connection_argument_spec()
+    spec.update(
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        src=dict(type='path'),
+        remote_src=dict(type='bool', default=False),
+        module_name=dict(type='str'),
+        version=dict(type='int'),
+        force=dict(type='bool', default=False),
+        allow_uploads=dict(type='bool', default=False),
+        check_node=dict(type='bool', default=True),
+        _package=dict(type='dict'),
+    )
+    return spec
+
+
+def validate(params):
+    if params['state'] == 'present':
+        if params['src'] is None and params['_package'] is None:
+            raise ModuleFailure('state=present needs src, the module package to upload')
+        if params['module_name'] is not None or params['version'] is not None:
+            raise ModuleFailure('module_name and version are only used with state=absent; with state=present, src names the package')
+    elif params['src'] is None and params['module_name'] is None:
+        raise ModuleFailure('state=absent needs module_name and version, or src, to name the artifact to delete')
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[('src', 'module_name'), ('src', 'version')],
+        required_together=[('module_name', 'version')],
+        supports_check_mode=True,
+    )
+    manager = None
+    try:
+        validate(module.params)
+        # Creating the client sends nothing, and run() checks the package before its first request.
+        client = _argspec.client_from_module(module)
+        manager = ArtifactManager(module, client)
+        result = manager.run()
+    except (RedisEnterpriseError, ModuleFailure, _artifact.ArtifactError) as exc:
+        extra = dict(getattr(exc, 'extra', None) or {})
+        if isinstance(exc, _artifact.ArtifactError):
+            extra['msg'] = artifact_message(exc, module.params['src'])
+        if manager is not None:
+            extra.setdefault('allow_modules_upload_changed', manager.upload_changed)
+            extra.setdefault('allow_modules_upload_before', manager.upload_before)
+            extra.setdefault('node', manager.node)
+        if 'msg' in extra:
+            module.fail_json(**extra)
+        fail_module(module, exc, **extra)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
