@@ -21,6 +21,7 @@ import os
 import re
 import struct
 import zipfile
+import zlib
 
 MAX_PACKAGE_BYTES = 500 * 1024 * 1024
 MAX_METADATA_BYTES = 1024 * 1024
@@ -91,7 +92,7 @@ def _inspect(path):
     try:
         with zipfile.ZipFile(path) as archive:
             return _inspect_archive(path, size, archive)
-    except (zipfile.BadZipfile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+    except (zipfile.BadZipfile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
         raise _Problem('damaged or unsupported zip file (%s: %s); re-create the package' % (type(exc).__name__, exc))
 
 
