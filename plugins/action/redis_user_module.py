@@ -54,8 +54,7 @@ class ActionModule(ActionBase):
                                   artifact=artifact)
                     return result
                 except ArtifactError as exc:
-                    result.update(failed=True, msg='artifact %s: %s' % (artifact, to_text(getattr(exc, 'msg', None) or exc)),
-                                  artifact=artifact)
+                    result.update(failed=True, msg='artifact %s' % to_text(exc.msg), artifact=artifact)
                     return result
                 del module_args['artifact']
                 module_args['metadata'] = metadata
@@ -71,8 +70,10 @@ class ActionModule(ActionBase):
                                % (artifact, to_text(exc)))
         real = self._loader.get_real_file(source, decrypt=True)
         try:
-            package = inspect_package(real)
-            return package.metadata
+            return inspect_package(real).metadata
+        except ArtifactError as exc:
+            # Name the file the user gave, not the decrypted temporary copy.
+            raise ArtifactError(to_text(exc.msg).replace(real, source), source)
         finally:
             # Only removes the decrypted temporary copy of a vaulted file, never the source.
             self._loader.cleanup_tmp_file(real)

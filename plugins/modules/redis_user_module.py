@@ -379,7 +379,8 @@ class UserModuleManager(object):
         try:
             package = inspect_package(path)
         except ArtifactError as exc:
-            raise ModuleFailure("artifact %s: %s" % (path, getattr(exc, "msg", None) or str(exc)), artifact=path)
+            # The inspector's message starts with the path.
+            raise ModuleFailure("artifact %s" % exc.msg, artifact=path)
         return package.metadata
 
     # -- state ----------------------------------------------------------------------------------------

@@ -518,7 +518,7 @@ def test_artifact_absent(fake, run, monkeypatch):
 
 def test_artifact_error_is_a_clean_failure(fake, run, monkeypatch):
     def inspect(path):
-        raise ArtifactError("module.json missing", path)
+        raise ArtifactError("%s: module.json missing" % path, path)
     monkeypatch.setattr(redis_user_module, "inspect_package", inspect)
     client = fake()
     result = run(dict(artifact="/var/tmp/broken.zip", remote_src=True))

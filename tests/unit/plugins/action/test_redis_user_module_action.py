@@ -1,0 +1,140 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The redis_user_module action plugin: controller-side package reading, arguments handed to the module."""
+
+from unittest import mock
+
+import pytest
+
+from ansible.errors import AnsibleFileNotFound
+
+from ansible_collections.redisops.custom_modules.plugins.action import redis_user_module as action
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
+
+METADATA = dict(module_name="hello", version=10000, semantic_version="1.0.0")
+
+
+class FakePackage(object):
+    metadata = METADATA
+
+
+def make_plugin(args, found="/play/files/hello-1.0.0.zip", real=None):
+    task = mock.MagicMock()
+    task.args = dict(args)
+    task.async_val = 0
+    task.check_mode = False
+    task.action = action.MODULE
+    loader = mock.MagicMock()
+    if isinstance(found, Exception):
+        loader.path_dwim_relative_stack.side_effect = found
+    else:
+        loader.path_dwim_relative_stack.return_value = found
+    loader.get_real_file.return_value = real or found
+    connection = mock.MagicMock()
+    connection._shell.tmpdir = None
+    plugin = action.ActionModule(task, connection, mock.MagicMock(), loader, mock.MagicMock(), None)
+    plugin._execute_module = mock.MagicMock(return_value=dict(changed=True, module=METADATA))
+    return plugin
+
+
+def module_args(plugin):
+    assert plugin._execute_module.call_count == 1
+    kwargs = plugin._execute_module.call_args[1]
+    assert kwargs["module_name"] == "redisops.custom_modules.redis_user_module"
+    return kwargs["module_args"]
+
+
+@pytest.fixture
+def inspected(monkeypatch):
+    paths = []
+
+    def inspect(path):
+        paths.append(path)
+        return FakePackage()
+    monkeypatch.setattr(action, "inspect_package", inspect)
+    return paths
+
+
+def test_controller_artifact_becomes_metadata(inspected):
+    plugin = make_plugin(dict(artifact="hello-1.0.0.zip", allow_uploads=True, password="pw"))
+    result = plugin.run(task_vars={})
+    assert result["changed"] is True
+    args = module_args(plugin)
+    assert "artifact" not in args and args["metadata"] == METADATA
+    assert args["allow_uploads"] is True and args["password"] == "pw"
+    plugin._loader.path_dwim_relative_stack.assert_called_once()
+    assert plugin._loader.path_dwim_relative_stack.call_args[0][1:] == ("files", "hello-1.0.0.zip")
+    assert inspected == ["/play/files/hello-1.0.0.zip"]
+
+
+def test_vaulted_artifact_is_decrypted_then_cleaned_up(inspected):
+    plugin = make_plugin(dict(artifact="hello.zip"), found="/play/files/hello.zip", real="/tmp/decrypted")
+    plugin.run(task_vars={})
+    plugin._loader.get_real_file.assert_called_once_with("/play/files/hello.zip", decrypt=True)
+    plugin._loader.cleanup_tmp_file.assert_called_once_with("/tmp/decrypted")
+    assert inspected == ["/tmp/decrypted"]
+
+
+def test_absent_with_artifact_passes_identity(inspected):
+    plugin = make_plugin(dict(artifact="hello.zip", state="absent"))
+    plugin.run(task_vars={})
+    args = module_args(plugin)
+    assert args["state"] == "absent" and args["metadata"] == METADATA and "artifact" not in args
+
+
+@pytest.mark.parametrize("args", [
+    dict(artifact="/srv/hello.zip", remote_src=True),
+    dict(artifact="/srv/hello.zip", remote_src="yes"),
+    dict(metadata=METADATA),
+    dict(state="absent", module_name="hello", version=10000),
+    dict(artifact="hello.zip", metadata=METADATA),  # conflict: left to the module's own validation
+])
+def test_module_runs_unchanged(inspected, args):
+    plugin = make_plugin(args)
+    plugin.run(task_vars={})
+    assert module_args(plugin) == args
+    assert inspected == []
+
+
+def test_bad_remote_src(inspected):
+    plugin = make_plugin(dict(artifact="hello.zip", remote_src="maybe"))
+    result = plugin.run(task_vars={})
+    assert result["failed"] and "remote_src" in result["msg"]
+    plugin._execute_module.assert_not_called()
+
+
+def test_missing_artifact(inspected):
+    plugin = make_plugin(dict(artifact="nope.zip"), found=AnsibleFileNotFound("Could not find or access 'nope.zip'"))
+    result = plugin.run(task_vars={})
+    assert result["failed"] and "nope.zip" in result["msg"] and "remote_src: true" in result["msg"]
+    plugin._execute_module.assert_not_called()
+
+
+def test_broken_package(monkeypatch):
+    def inspect(path):
+        raise ArtifactError("%s: module.json missing" % path, path)
+    monkeypatch.setattr(action, "inspect_package", inspect)
+    plugin = make_plugin(dict(artifact="broken.zip"), found="/play/files/broken.zip")
+    result = plugin.run(task_vars={})
+    assert result["failed"] and "module.json missing" in result["msg"] and "broken.zip" in result["msg"]
+    plugin._loader.cleanup_tmp_file.assert_called_once_with("/play/files/broken.zip")
+    plugin._execute_module.assert_not_called()
+
+
+def test_real_package(testmodules):
+    path = testmodules.v1["path"]
+    plugin = make_plugin(dict(artifact=path), found=path)
+    plugin.run(task_vars={})
+    metadata = module_args(plugin)["metadata"]
+    assert (metadata["module_name"], metadata["version"], metadata["semantic_version"]) == ("hello", 10000, "1.0.0")
+    assert metadata["commands"]
+
+
+def test_broken_vaulted_package_names_the_source(monkeypatch):
+    def inspect(path):
+        raise ArtifactError("%s: not a zip file" % path, path)
+    monkeypatch.setattr(action, "inspect_package", inspect)
+    plugin = make_plugin(dict(artifact="v.zip"), found="/play/files/v.zip", real="/tmp/ansible-decrypted-xyz")
+    result = plugin.run(task_vars={})
+    assert result["failed"] and result["msg"] == "artifact /play/files/v.zip: not a zip file"
+    plugin._loader.cleanup_tmp_file.assert_called_once_with("/tmp/ansible-decrypted-xyz")
