@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -95,6 +96,17 @@ def testmodules():
     return TestModules(OUT_DIR, build_testmodules(OUT_DIR))
 
 
+def _accepts_connections(sock_path):
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(sock_path)
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
 @contextlib.contextmanager
 def redis_server_with_module(so_path, workdir, module_args=()):
     """A real redis-server with `so_path` loaded at start-up; yields a redis.Redis client on its unix socket."""
@@ -103,6 +115,7 @@ def redis_server_with_module(so_path, workdir, module_args=()):
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed (Debian package redis-server)")
+    so_path = os.path.abspath(so_path)  # --dir changes the server's working directory
     os.makedirs(workdir, exist_ok=True)
     sock = os.path.join(workdir, "redis.sock")
     log_path = os.path.join(workdir, "redis.log")
@@ -112,18 +125,16 @@ def redis_server_with_module(so_path, workdir, module_args=()):
                                 stdout=log, stderr=subprocess.STDOUT)
     client = redis.Redis(unix_socket_path=sock, decode_responses=True)
     try:
+        # the server listens once the module has loaded; poll with a plain socket, not through the client's retries
         deadline = time.monotonic() + 10
-        while True:
+        while not _accepts_connections(sock):
             if proc.poll() is not None:
                 with open(log_path) as log:
                     raise RuntimeError("redis-server exited (%s) loading %s:\n%s" % (proc.returncode, so_path, log.read()))
-            try:
-                client.ping()
-                break
-            except (redis.ConnectionError, FileNotFoundError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not open %s within 10 s" % sock)
+            time.sleep(0.01)
+        client.ping()
         yield client
     finally:
         client.close()
