@@ -595,10 +595,10 @@ def argument_spec():
 
 def validate(params):
     if params['state'] == 'present':
-        if params['src'] is None and params['_package'] is None:
-            raise ModuleFailure('state=present needs src, the module package to upload')
         if params['module_name'] is not None or params['version'] is not None:
             raise ModuleFailure('module_name and version are only used with state=absent; with state=present, src names the package')
+        if params['src'] is None and params['_package'] is None:
+            raise ModuleFailure('state=present needs src, the module package to upload')
     elif params['src'] is None and params['module_name'] is None:
         raise ModuleFailure('state=absent needs module_name and version, or src, to name the artifact to delete')
 

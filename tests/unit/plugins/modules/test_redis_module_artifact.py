@@ -1,0 +1,491 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""redis_module_artifact through main(), against an in-memory fake of one node's REST API.
+
+The fake keeps the node's artifact list, the cluster's nodes and allow_modules_upload, and a call
+log, so every test asserts both the result and what was (not) sent. Packages are the real test
+module packages (the `testmodules` fixture) plus a few broken zips made here.
+"""
+
+import copy
+import zipfile
+
+import pytest
+
+from ansible.module_utils.common import warnings as _warnings
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, hint_for
+from ansible_collections.redisops.custom_modules.plugins.modules import redis_module_artifact
+
+PASSWORD = "s3cr3t-Pa55word"
+URL = "https://127.0.0.11:9443"
+CONN = dict(url=URL, username="admin@redis.test", password=PASSWORD)
+WRITES = ("upload_artifact", "delete_artifact", "set_allow_modules_upload")
+ARTIFACTS_PATH = "/v2/local/modules/user-defined/artifacts"
+
+
+def node(uid, addr, os_family="ubuntu", os_version="22.04", arch="x86_64"):
+    return dict(uid=uid, addr=addr, external_addr=[], os_family=os_family, os_semantic_version=os_version,
+                os_version="%s %s" % (os_family, os_version), architecture=arch)
+
+
+def three_nodes(**overrides):
+    nodes = [node(1, "127.0.0.11"), node(2, "127.0.0.12"), node(3, "127.0.0.13")]
+    nodes[0].update(overrides)
+    return nodes
+
+
+def http_error(method, path, status, error_code=None, description="refused"):
+    return RedisEnterpriseError(description, method=method, path=path, status=status, error_code=error_code,
+                                description=description, hint=hint_for(method, path, status, error_code))
+
+
+class FakeNode(object):
+    """One node's API: GET/POST/DELETE artifacts, GET /v1/nodes, GET/PUT /v1/cluster."""
+
+    base_url = URL
+
+    def __init__(self, artifacts=None, nodes=None, allow_upload=True, upload_lists=True):
+        self.artifacts = [copy.deepcopy(a) for a in artifacts or []]
+        self.nodes = nodes if nodes is not None else three_nodes()
+        self.cluster = {"name": "c1"}
+        if allow_upload is not None:
+            self.cluster["allow_modules_upload"] = allow_upload
+        self.upload_lists = upload_lists
+        self.calls = []
+        self.uploaded_paths = []
+        self.fail = {}  # method name -> exceptions raised by its next calls
+
+    def _call(self, name):
+        self.calls.append(name)
+        pending = self.fail.get(name)
+        if pending:
+            raise pending.pop(0)
+
+    def writes(self):
+        return [call for call in self.calls if call in WRITES]
+
+    def list_artifacts(self):
+        self._call("list_artifacts")
+        return copy.deepcopy(self.artifacts)
+
+    def list_nodes(self):
+        self._call("list_nodes")
+        return copy.deepcopy(self.nodes)
+
+    def get_cluster(self):
+        self._call("get_cluster")
+        return dict(self.cluster)
+
+    def set_allow_modules_upload(self, value):
+        self._call("set_allow_modules_upload")
+        self.cluster["allow_modules_upload"] = value
+
+    def upload_artifact(self, path):
+        self._call("upload_artifact")
+        if self.cluster.get("allow_modules_upload") is False:
+            raise http_error("POST", ARTIFACTS_PATH, 403, "modules_upload_disabled")
+        self.uploaded_paths.append(path)
+        with zipfile.ZipFile(path) as archive:
+            import json
+            meta = json.loads(archive.read("module.json"))
+        entry = dict(module_name=meta["module_name"], version=int(float(meta["version"])), dependencies=[])
+        if self.upload_lists:
+            self.artifacts = [a for a in self.artifacts
+                              if (a["module_name"], a["version"]) != (entry["module_name"], entry["version"])] + [entry]
+
+    def delete_artifact(self, module_name, version):
+        self._call("delete_artifact")
+        for entry in self.artifacts:
+            if (entry["module_name"], entry["version"]) == (module_name, version):
+                self.artifacts.remove(entry)
+                return None
+        raise http_error("DELETE", "%s/%s/%s" % (ARTIFACTS_PATH, module_name, version), 404, "module_not_found")
+
+
+HELLO1 = dict(module_name="hello", version=10000, dependencies=[])
+HELLO2 = dict(module_name="hello", version=20000, dependencies=[])
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_warnings(monkeypatch):
+    """ansible-core keeps module warnings in a process-wide registry: start each test empty."""
+    monkeypatch.setattr(_warnings, "_global_warnings", {})
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    holder = {}
+
+    def make(**kwargs):
+        holder["client"] = FakeNode(**kwargs)
+        return holder["client"]
+
+    monkeypatch.setattr(_argspec, "client_from_module", lambda module, **kw: holder["client"])
+    return make
+
+
+@pytest.fixture
+def run(run_module):
+    def go(args, **kwargs):
+        merged = dict(CONN)
+        merged.update(args)
+        return run_module(redis_module_artifact.main, merged, **kwargs)
+    return go
+
+
+@pytest.fixture
+def v1(testmodules):
+    return testmodules.v1["path"]
+
+
+def facts(**overrides):
+    data = dict(module_name="hello", version=10000, semantic_version="1.0.0", architecture="x86_64",
+                operating_systems=["rhel9", "ubuntu22"], dependencies=[], module_file="hello.so")
+    data.update(overrides)
+    return data
+
+
+# -- state=present ------------------------------------------------------------------------------
+
+def test_present_uploads_when_not_listed(fake, run, v1):
+    client = fake(artifacts=[HELLO2])
+    result = run(dict(src=v1, remote_src=True))
+    assert not result.failed, result
+    assert result["changed"] is True and result["uploaded"] is True
+    assert result["artifact"] == dict(module_name="hello", version=10000, semantic_version="1.0.0")
+    assert HELLO1 in result["artifacts"] and HELLO2 in result["artifacts"]
+    assert result["node"] == dict(uid=1, addr="127.0.0.11", os="ubuntu22", architecture="x86_64")
+    assert client.writes() == ["upload_artifact"]
+    assert client.uploaded_paths == [v1]
+    assert result["allow_modules_upload_changed"] is False and result["allow_modules_upload_before"] is True
+    assert PASSWORD not in result.raw
+
+
+def test_present_listed_changes_nothing_and_reads_nothing_else(fake, run, v1):
+    client = fake(artifacts=[HELLO1])
+    result = run(dict(src=v1))
+    assert result["changed"] is False and result["uploaded"] is False
+    assert result["node"] == {}
+    assert result["allow_modules_upload_before"] is None
+    assert client.calls == ["list_artifacts"]
+
+
+def test_present_force_reuploads(fake, run, v1):
+    client = fake(artifacts=[HELLO1])
+    result = run(dict(src=v1, force=True))
+    assert result["changed"] is True and result["uploaded"] is True
+    assert client.writes() == ["upload_artifact"]
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_present_check_mode_writes_nothing(fake, run, v1, listed):
+    client = fake(artifacts=[HELLO1] if listed else [])
+    result = run(dict(src=v1), check_mode=True, diff=True)
+    assert result["changed"] is (not listed)
+    assert result["uploaded"] is (not listed)
+    assert client.writes() == []
+    assert [a["version"] for a in result["artifacts"]] == [10000]
+    if listed:
+        assert result["diff"]["before"] == result["diff"]["after"] == HELLO1
+    else:
+        assert result["diff"]["before"] == {} and result["diff"]["after"] == HELLO1
+        assert "hello 1.0.0 (version 10000)" in result["diff"]["after_header"]
+
+
+def test_present_diff_after_real_upload(fake, run, v1):
+    fake()
+    result = run(dict(src=v1), diff=True)
+    assert result["diff"]["before"] == {} and result["diff"]["after"] == HELLO1
+
+
+def test_malformed_package_fails_before_any_request(fake, run, tmp_path):
+    bad = tmp_path / "broken.zip"
+    bad.write_bytes(b"this is not a zip")
+    client = fake()
+    result = run(dict(src=str(bad)))
+    assert result.failed
+    assert "invalid module package" in result["msg"] and str(bad) in result["msg"] and "not a zip" in result["msg"]
+    assert client.calls == []
+
+
+def test_package_without_module_json(fake, run, tmp_path):
+    bad = tmp_path / "nometa.zip"
+    with zipfile.ZipFile(str(bad), "w") as archive:
+        archive.writestr("hello.so", b"\x7fELF")
+    client = fake()
+    result = run(dict(src=str(bad)))
+    assert result.failed and "module.json" in result["msg"]
+    assert client.calls == []
+
+
+def test_wrong_architecture_fails_before_upload(fake, run, testmodules):
+    package = testmodules.require_aarch64()
+    client = fake()
+    result = run(dict(src=package["path"]))
+    assert result.failed
+    assert "node 1 (127.0.0.11)" in result["msg"]
+    assert "aarch64" in result["msg"] and "x86_64" in result["msg"]
+    assert "Nothing was uploaded" in result["msg"]
+    assert result["node"]["architecture"] == "x86_64"
+    assert client.writes() == []
+
+
+def test_wrong_os_fails_before_upload(fake, run, testmodules):
+    client = fake()
+    result = run(dict(src=testmodules.rhel8["path"]))
+    assert result.failed
+    assert "rhel8" in result["msg"] and "ubuntu22" in result["msg"] and "node 1" in result["msg"]
+    assert client.writes() == []
+
+
+def test_wrong_os_reported_in_check_mode(fake, run, testmodules):
+    client = fake()
+    result = run(dict(src=testmodules.rhel8["path"]), check_mode=True)
+    assert result.failed and "rhel8" in result["msg"]
+    assert client.writes() == []
+
+
+def test_check_node_false_skips_the_comparison(fake, run, testmodules):
+    client = fake()
+    result = run(dict(src=testmodules.rhel8["path"], check_node=False))
+    assert result["changed"] is True
+    assert "list_nodes" not in client.calls
+    assert result["node"] == {}
+
+
+def test_unidentified_node_uses_uniform_cluster(fake, run, v1, monkeypatch):
+    nodes = [node(1, "10.0.0.1"), node(2, "10.0.0.2")]
+    client = fake(nodes=nodes)
+    result = run(dict(src=v1))
+    assert result["changed"] is True
+    assert result["node"] == dict(uid=None, addr=None, os="ubuntu22", architecture="x86_64")
+    assert client.writes() == ["upload_artifact"]
+
+
+def test_unidentified_node_uniform_mismatch_fails(fake, run, testmodules):
+    fake(nodes=[node(1, "10.0.0.1", os_family="rhel", os_version="9.4")])
+    result = run(dict(src=testmodules.rhel8["path"]))
+    assert result.failed and "the nodes of the cluster" in result["msg"]
+
+
+def test_unidentified_node_mixed_cluster_warns_and_uploads(fake, run, v1):
+    nodes = [node(1, "10.0.0.1"), node(2, "10.0.0.2", os_family="rhel", os_version="9.4")]
+    client = fake(nodes=nodes)
+    result = run(dict(src=v1))
+    assert result["changed"] is True
+    assert any("cannot tell which node" in str(w) for w in result["warnings"]), result["warnings"]
+    assert PASSWORD not in result.raw
+    assert client.writes() == ["upload_artifact"]
+
+
+def test_node_matched_by_external_address(fake, run, v1):
+    nodes = [node(1, "10.0.0.1"), node(2, "10.0.0.2", os_family="rhel", os_version="9.4")]
+    nodes[1]["external_addr"] = ["127.0.0.11"]
+    fake(nodes=nodes)
+    result = run(dict(src=v1))
+    assert result["node"]["uid"] == 2 and result["node"]["os"] == "rhel9"
+
+
+def test_uploads_disabled_without_allow_uploads_fails_before_upload(fake, run, v1):
+    client = fake(allow_upload=False)
+    result = run(dict(src=v1))
+    assert result.failed
+    assert "allow_uploads: true" in result["msg"] and result["error_code"] == "modules_upload_disabled"
+    assert result["allow_modules_upload_changed"] is False and result["allow_modules_upload_before"] is False
+    assert client.writes() == []
+
+
+def test_uploads_disabled_with_allow_uploads_enables_then_uploads(fake, run, v1):
+    client = fake(allow_upload=False)
+    result = run(dict(src=v1, allow_uploads=True))
+    assert result["changed"] is True
+    assert result["allow_modules_upload_changed"] is True and result["allow_modules_upload_before"] is False
+    assert client.writes() == ["set_allow_modules_upload", "upload_artifact"]
+
+
+def test_uploads_disabled_check_mode_predicts_enabling(fake, run, v1):
+    client = fake(allow_upload=False)
+    result = run(dict(src=v1, allow_uploads=True), check_mode=True)
+    assert result["changed"] is True and result["allow_modules_upload_changed"] is True
+    assert client.writes() == []
+
+
+def test_allow_uploads_not_touched_when_nothing_to_upload(fake, run, v1):
+    client = fake(artifacts=[HELLO1], allow_upload=False)
+    result = run(dict(src=v1, allow_uploads=True))
+    assert result["changed"] is False and result["allow_modules_upload_changed"] is False
+    assert client.calls == ["list_artifacts"]
+
+
+def test_403_upload_disabled_on_cluster_without_flag_retries_once(fake, run, v1):
+    client = fake(allow_upload=None)
+    client.fail["upload_artifact"] = [http_error("POST", ARTIFACTS_PATH, 403, "modules_upload_disabled")]
+    result = run(dict(src=v1, allow_uploads=True))
+    assert result["changed"] is True and result["allow_modules_upload_changed"] is True
+    assert result["allow_modules_upload_before"] is None
+    assert client.writes() == ["upload_artifact", "set_allow_modules_upload", "upload_artifact"]
+
+
+def test_403_upload_disabled_without_allow_uploads_fails_with_hint(fake, run, v1):
+    client = fake(allow_upload=None)
+    client.fail["upload_artifact"] = [http_error("POST", ARTIFACTS_PATH, 403, "modules_upload_disabled")]
+    result = run(dict(src=v1))
+    assert result.failed and result["status"] == 403
+    assert "allow_uploads" in result["msg"]
+    assert client.writes() == ["upload_artifact"]
+
+
+def test_403_role_fails(fake, run, v1):
+    client = fake()
+    client.fail["upload_artifact"] = [http_error("POST", ARTIFACTS_PATH, 403, "insufficient_permissions")]
+    result = run(dict(src=v1))
+    assert result.failed and "manage_cluster_modules" in result["msg"]
+
+
+def test_401_fails_without_leaking_the_password(fake, run, v1):
+    client = fake()
+    client.fail["list_artifacts"] = [http_error("GET", ARTIFACTS_PATH, 401, None, "Unauthorized")]
+    result = run(dict(src=v1))
+    assert result.failed and result["status"] == 401 and "credentials" in result["msg"]
+    assert PASSWORD not in result.raw
+    assert client.writes() == []
+
+
+def test_connection_broken_mid_upload(fake, run, v1):
+    client = fake()
+    client.fail["upload_artifact"] = [RedisEnterpriseError(
+        "connection to %s broke: Connection reset by peer" % URL, method="POST", path=ARTIFACTS_PATH,
+        hint="The connection broke after the request was sent")]
+    result = run(dict(src=v1))
+    assert result.failed and "broke" in result["msg"]
+    assert "Traceback" not in result.raw
+    assert client.artifacts == []
+
+
+def test_upload_accepted_but_not_listed_fails(fake, run, v1):
+    fake(upload_lists=False)
+    result = run(dict(src=v1))
+    assert result.failed and "does not list it afterwards" in result["msg"]
+    assert result["uploaded"] is True
+
+
+# -- the action plugin's probe (_package) -------------------------------------------------------
+
+def test_probe_not_listed_asks_for_the_file(fake, run):
+    client = fake()
+    result = run(dict(_package=facts()))
+    assert result["changed"] is False and result["upload_required"] is True
+    assert result["node"]["uid"] == 1
+    assert client.writes() == []
+
+
+def test_probe_listed_is_the_final_answer(fake, run):
+    client = fake(artifacts=[HELLO1])
+    result = run(dict(_package=facts()))
+    assert result["changed"] is False and "upload_required" not in result
+    assert client.calls == ["list_artifacts"]
+
+
+def test_probe_check_mode_predicts(fake, run):
+    client = fake()
+    result = run(dict(_package=facts()), check_mode=True)
+    assert result["changed"] is True and "upload_required" not in result
+    assert client.writes() == []
+
+
+def test_probe_does_not_enable_uploads(fake, run):
+    client = fake(allow_upload=False)
+    result = run(dict(_package=facts(), allow_uploads=True))
+    assert result["upload_required"] is True and result["allow_modules_upload_changed"] is False
+    assert client.writes() == []
+
+
+def test_probe_checks_the_node(fake, run):
+    client = fake()
+    result = run(dict(_package=facts(architecture="aarch64")))
+    assert result.failed and "aarch64" in result["msg"]
+    assert client.writes() == []
+
+
+def test_probe_with_incomplete_facts_fails(fake, run):
+    fake()
+    result = run(dict(_package=dict(module_name="hello")))
+    assert result.failed and "_package is missing version" in result["msg"]
+
+
+# -- state=absent -------------------------------------------------------------------------------
+
+def test_absent_deletes(fake, run):
+    client = fake(artifacts=[HELLO1, HELLO2])
+    result = run(dict(state="absent", module_name="hello", version=10000), diff=True)
+    assert result["changed"] is True
+    assert result["artifacts"] == [HELLO2]
+    assert result["artifact"] == dict(module_name="hello", version=10000)
+    assert result["diff"]["before"] == HELLO1 and result["diff"]["after"] == {}
+    assert client.writes() == ["delete_artifact"]
+
+
+def test_absent_already_absent(fake, run):
+    client = fake(artifacts=[HELLO2])
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result["changed"] is False
+    assert client.writes() == []
+
+
+def test_absent_check_mode(fake, run):
+    client = fake(artifacts=[HELLO1])
+    result = run(dict(state="absent", module_name="hello", version=10000), check_mode=True)
+    assert result["changed"] is True and result["artifacts"] == []
+    assert client.writes() == []
+
+
+def test_absent_by_package(fake, run, testmodules):
+    client = fake(artifacts=[HELLO1, HELLO2])
+    result = run(dict(state="absent", src=testmodules.v2["path"], remote_src=True))
+    assert result["changed"] is True and result["artifacts"] == [HELLO1]
+    assert result["artifact"]["semantic_version"] == "2.0.0"
+    assert "list_nodes" not in client.calls
+
+
+def test_absent_deleted_meanwhile_is_fine(fake, run, monkeypatch):
+    client = fake(artifacts=[HELLO1])
+
+    def concurrent_delete(name, version):
+        client.artifacts = []
+        raise http_error("DELETE", ARTIFACTS_PATH + "/hello/10000", 404, "module_not_found")
+
+    monkeypatch.setattr(client, "delete_artifact", concurrent_delete)
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert not result.failed and result["artifacts"] == []
+
+
+def test_absent_in_use_fails(fake, run):
+    client = fake(artifacts=[HELLO1])
+    client.fail["delete_artifact"] = [http_error("DELETE", ARTIFACTS_PATH + "/hello/10000", 406, "module_in_use")]
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result.failed and result["error_code"] == "module_in_use"
+    assert client.artifacts == [HELLO1]
+
+
+def test_absent_still_listed_fails(fake, run, monkeypatch):
+    client = fake(artifacts=[HELLO1])
+    monkeypatch.setattr(client, "delete_artifact", lambda name, version: client.calls.append("delete_artifact"))
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result.failed and "still lists it" in result["msg"]
+
+
+# -- argument validation ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, text", [
+    (dict(), "state=present needs src"),
+    (dict(module_name="hello", version=10000), "only used with state=absent"),
+    (dict(state="absent"), "needs module_name and version, or src"),
+    (dict(state="absent", module_name="hello"), "parameters are required together"),
+    (dict(state="absent", module_name="hello", version=1, src="/x.zip"), "mutually exclusive"),
+])
+def test_invalid_arguments(fake, run, args, text):
+    client = fake()
+    result = run(args)
+    assert result.failed and text in result["msg"], result
+    assert client.calls == []
