@@ -28,7 +28,7 @@ description:
     C(commands), and it rewrites C(dependencies), C(crdb), C(platforms) and C(sha256), so these fields are never compared.
   - Runs once per cluster; any node's API can be used. Use C(run_once) or target a single host per cluster.
 author:
-  - redisops maintainers
+  - redisops maintainers (@redisops)
 extends_documentation_fragment:
   - redisops.custom_modules._connection
   - redisops.custom_modules._attributes

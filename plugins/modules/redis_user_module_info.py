@@ -18,7 +18,7 @@ description:
     (C(search), C(ReJSON), C(timeseries), C(bf)) are left out unless O(include_bundled=true).
   - Read-only; never reports a change.
 author:
-  - redisops maintainers
+  - redisops maintainers (@redisops)
 extends_documentation_fragment:
   - redisops.custom_modules._connection
   - redisops.custom_modules._attributes.CHECK_MODE_READ_ONLY
