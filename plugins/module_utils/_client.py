@@ -202,9 +202,9 @@ def _innermost_reason(exc):
     seen = 0
     while seen < 5:
         seen += 1
-        inner = getattr(reason, 'reason', None)
-        if inner is None and reason.args and isinstance(reason.args[0], BaseException):
-            inner = reason.args[0]
+        inner = getattr(reason, 'reason', None)  # urllib3 errors; for ssl errors it is a str
+        if not isinstance(inner, BaseException):
+            inner = reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) else None
         if inner is None or inner is reason:
             break
         reason = inner

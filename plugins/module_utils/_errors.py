@@ -29,7 +29,7 @@ _PERMISSIONS = (
 
 HINT_401 = ('The cluster rejected the credentials: check username and password '
             '(or REDIS_ENTERPRISE_USERNAME / REDIS_ENTERPRISE_PASSWORD).')
-HINT_UPLOAD_DISABLED = ('Module uploads are disabled on this cluster: set allow_uploads: true on the module, '
+HINT_UPLOAD_DISABLED = ('To allow uploads, set allow_uploads: true on the module, '
                         'or module_lifecycle_allow_uploads: true in the role, or enable allow_modules_upload on the cluster '
                         '(PUT /v1/cluster {"allow_modules_upload": true}).')
 HINT_MODULE_IN_USE = ('Databases still use this module: delete them or upgrade them to another module version first.')
@@ -69,8 +69,8 @@ def hint_for(method, path, status, error_code=None, has_json_body=True):
     if status == 403:
         permission = permission_for(method, path)
         if permission:
-            return ('The user\'s role lacks the permission %s for %s %s: use a user with the admin role '
-                    '(or a role that has %s).' % (permission, (method or '').upper(), path, permission))
+            return ('The user\'s role lacks the permission %s: use a user with the admin role '
+                    '(or a role that has %s).' % (permission, permission))
         return 'The user\'s role does not allow this request: use a user with the admin role.'
     if status == 404 and not has_json_body and '/user-defined' in (path or ''):
         return HINT_OLD_CLUSTER

@@ -431,7 +431,7 @@ def test_unknown_uid_is_404_module_delete_failed(emulator):
 
 
 def test_get_retried_on_503(emulator):
-    node = emulator.nodes[0]
+    node = emulator.nodes[0]['name']
     mark = emulator.mark()
     emulator.fault(node, 'fail-503', 2)
     try:
@@ -443,7 +443,7 @@ def test_get_retried_on_503(emulator):
 
 
 def test_get_gives_up_after_the_retries(emulator):
-    node = emulator.nodes[0]
+    node = emulator.nodes[0]['name']
     mark = emulator.mark()
     emulator.fault(node, 'fail-503', 10)
     try:
@@ -458,7 +458,7 @@ def test_get_gives_up_after_the_retries(emulator):
 
 
 def test_post_not_retried_on_503(emulator):
-    node = emulator.nodes[0]
+    node = emulator.nodes[0]['name']
     mark = emulator.mark()
     emulator.fault(node, 'fail-503', 1)
     try:
@@ -471,7 +471,7 @@ def test_post_not_retried_on_503(emulator):
 
 
 def test_node_down_is_a_clear_connect_error(emulator):
-    node = emulator.nodes[-1]
+    node = emulator.nodes[-1]['name']
     emulator.fault(node, 'down')
     try:
         with pytest.raises(RedisEnterpriseError) as info:
@@ -485,7 +485,7 @@ def test_node_down_is_a_clear_connect_error(emulator):
 
 def test_connect_retries_reach_a_node_that_comes_back(emulator, testmodules):
     """Connect errors are retried for every method, POST included (the request never left)."""
-    node = emulator.nodes[-1]
+    node = emulator.nodes[-1]['name']
     client = emu_client(emulator, node=node, retries=6, backoff_factor=0.2)  # sleeps 0, .4, .8, 1.6 ...
     client.set_allow_modules_upload(True)
     emulator.fault(node, 'down')
@@ -500,25 +500,34 @@ def test_connect_retries_reach_a_node_that_comes_back(emulator, testmodules):
         (a['module_name'], a['version']) for a in client.list_artifacts()}
 
 
-def test_streamed_upload_arrives_intact(emulator, testmodules):
-    node = emulator.nodes[0]
+@pytest.fixture
+def big_package(testmodules, tmp_path):
+    """hello-1.0.0 with its .so padded by 24 MiB of random bytes: still a valid package, many chunks long."""
+    source = testmodules.v1
+    path = tmp_path / 'hello-1.0.0-padded.zip'
+    with zipfile.ZipFile(source['path']) as original, zipfile.ZipFile(str(path), 'w', zipfile.ZIP_STORED) as padded:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename.endswith('.so'):
+                data += os.urandom(24 * 1024 * 1024)
+            padded.writestr(info.filename, data)
+    return dict(source, path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def test_streamed_upload_arrives_intact(emulator, big_package):
+    node = emulator.nodes[0]['name']
     client = emu_client(emulator, node=node)
     client.set_allow_modules_upload(True)
     sent = []
     client.session.hooks['response'].append(lambda response, *a, **k: sent.append(response.request))
-    package = testmodules.v1
-    try:
-        client.delete_artifact(package['module_name'], package['version'])
-    except RedisEnterpriseError as exc:
-        assert exc.status == 404
     mark = emulator.mark()
-    client.upload_artifact(package['path'])
+    assert client.upload_artifact(big_package['path']) is None
 
     request = sent[-1]
     assert isinstance(request.body, MultipartFileBody)  # streamed, not a bytes blob
     assert request.body.max_read <= _client.UPLOAD_CHUNK_SIZE
     assert 'Transfer-Encoding' not in request.headers
-    size = os.path.getsize(package['path'])
+    size = os.path.getsize(big_package['path'])
     assert int(request.headers['Content-Length']) == len(request.body) > size
     assert request.headers['Content-Type'].startswith('multipart/form-data; boundary=')
     posts = log_since(emulator, mark, 'POST', ARTIFACTS)
@@ -526,13 +535,29 @@ def test_streamed_upload_arrives_intact(emulator, testmodules):
     assert posts[0]['bytes'] == len(request.body)
 
     listed = {(a['module_name'], a['version']) for a in client.list_artifacts()}
-    assert (package['module_name'], package['version']) in listed
-    assert isinstance(package['version'], int)
-    stored = emulator.artifact_file(node, package['module_name'], package['version']) \
-        if hasattr(emulator, 'artifact_file') else None
-    if stored:
-        with zipfile.ZipFile(package['path']) as original, zipfile.ZipFile(stored) as copy:
-            assert {i.filename: i.CRC for i in original.infolist()} == {i.filename: i.CRC for i in copy.infolist()}
+    assert (big_package['module_name'], big_package['version']) in listed
+    # what the emulator wrote to disk is byte for byte the file we sent
+    record = os.path.join(emulator.state_dir, 'nodes', node, 'artifacts', big_package['module_name'],
+                          str(big_package['version']), 'artifact.json')
+    with open(record) as handle:
+        stored = json.load(handle)
+    assert (stored['sha256'], stored['size']) == (big_package['sha256'], size)
+
+
+def test_upload_dropped_midway_is_not_retried(emulator, testmodules):
+    node = emulator.nodes[0]['name']
+    client = emu_client(emulator, node=node)
+    client.set_allow_modules_upload(True)
+    mark = emulator.mark()
+    emulator.fault(node, 'drop-upload')
+    with pytest.raises(RedisEnterpriseError) as info:
+        client.upload_artifact(testmodules.v1['path'])
+    exc = info.value
+    assert (exc.method, exc.path, exc.status) == ('POST', ARTIFACTS, None)
+    assert 'may have been applied' in exc.hint
+    assert len(log_since(emulator, mark, 'POST', ARTIFACTS)) <= 1
+    # the next upload works: nothing was left half-done
+    client.upload_artifact(testmodules.v1['path'])
 
 
 def test_user_module_round_trip(emulator, testmodules):
