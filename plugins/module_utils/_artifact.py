@@ -116,7 +116,7 @@ def _inspect_archive(path, size, archive):
     declared_arch = metadata.get('architecture')
     if declared_arch is not None and _normalise_arch(declared_arch) != architecture:
         raise _Problem('module.json says architecture %r but %s is an ELF for %s; fix module.json or package the right build'
-             % (declared_arch, module_file, architecture))
+                       % (declared_arch, module_file, architecture))
 
     dependencies = _dependencies(metadata.get('dependencies'), 'dependencies')
     optional = _dependencies(metadata.get('optional-dependencies'), 'optional-dependencies')
@@ -126,7 +126,8 @@ def _inspect_archive(path, size, archive):
         if member not in names:
             if spec.get('url') and name in dependencies:
                 raise _Problem('dependency %r has only a url (%s): Redis Enterprise does not download dependencies, it reads them from '
-                     'the package as %s; add the file (ramp pack with local_path) or build a -withdeps package' % (name, spec['url'], member))
+                               'the package as %s; add the file (ramp pack with local_path) or build a -withdeps package'
+                               % (name, spec['url'], member))
             if name in dependencies:
                 raise _Problem('dependency %r is declared in module.json but %s is missing from the package' % (name, member))
             continue
@@ -232,7 +233,7 @@ def _check_fields(metadata):
             raise _Problem('module.json field %s must be a string, got %r' % (field, metadata[field]))
     if metadata.get('operating_systems') is not None and not _is_str_list(metadata['operating_systems']):
         raise _Problem('module.json field operating_systems must be a list of strings such as ["rhel9", "ubuntu22"], got %r'
-             % (metadata['operating_systems'],))
+                       % (metadata['operating_systems'],))
 
 
 def _check_command(index, command):

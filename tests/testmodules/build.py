@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: redisops.custom_modules contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build the real `hello` test module and package it as Redis Enterprise (RAMP) zips.
@@ -157,7 +156,7 @@ def _resp_read(stream):
         return data.decode("utf-8", "replace")
     if kind == b"*":
         size = int(rest)
-        return None if size < 0 else [_resp_read(stream) for _ in range(size)]
+        return None if size < 0 else [_resp_read(stream) for _index in range(size)]
     raise BuildError("unexpected reply from redis-server: %r" % line)
 
 

@@ -38,7 +38,6 @@ def read_metadata(path):
         return json.loads(archive.read("module.json"))
 
 
-
 # --- the packages and the manifest ---
 
 def test_manifest_lists_every_package(testmodules):
