@@ -2,7 +2,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Helpers for the emulator contract tests: an HTTP helper with TLS verification on, and package builders."""
 
-import io
 import json
 import socket
 import ssl
@@ -115,13 +114,13 @@ def raw_request(emu, node, head_lines, body=None, wait_continue=False):
                 first = _read_until(tls, b"\r\n\r\n")
                 status_line = first.split(b"\r\n", 1)[0].decode()
                 if " 100 " not in status_line + " ":
-                    return None, status_line, first
+                    return None, status_line, _read_response(tls, first)
                 interim = 100
             if body is not None:
-                stream = io.BytesIO(body)
-                for chunk in iter(lambda: stream.read(65536), b""):
+                chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)] if isinstance(body, bytes) else body
+                for chunk in chunks:
                     tls.sendall(chunk)
-            data = _read_until(tls, b"\r\n\r\n")
+            data = _read_response(tls)
             return interim, data.split(b"\r\n", 1)[0].decode(), data
 
 
@@ -133,3 +132,20 @@ def _read_until(tls, marker):
             break
         data += chunk
     return data
+
+
+def _read_response(tls, data=b""):
+    if b"\r\n\r\n" not in data:
+        data += _read_until(tls, b"\r\n\r\n")
+    head, _sep, rest = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        key, _colon, value = line.partition(b":")
+        if key.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(rest) < length:
+        chunk = tls.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return head + b"\r\n\r\n" + rest

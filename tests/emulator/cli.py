@@ -147,7 +147,7 @@ def serve(args):
     sys.stderr.write("emulator ready: %d cluster(s), %d node(s), state dir %s, control %s\n"
                      % (len(clusters), len(nodes), state_dir, emulator.control_url))
     sys.stderr.flush()
-    while not stop.wait(0.5):
+    while not stop.wait(0.1):
         pass
     emulator.shutdown()
     for path in (ready_path, args.ready_file):

@@ -74,7 +74,7 @@ class Node(object):
         server = NodeServer((self.address, self.port), RequestHandler)
         server.node = self
         self.server = server
-        self.thread = threading.Thread(target=server.serve_forever, name="node-" + self.name, daemon=True)
+        self.thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="node-" + self.name, daemon=True)
         self.thread.start()
 
     def stop(self):
@@ -747,7 +747,7 @@ class Emulator(object):
         self.control = ThreadingHTTPServer(("127.0.0.1", 0), ControlHandler)
         self.control.daemon_threads = True
         self.control.emulator = self
-        threading.Thread(target=self.control.serve_forever, name="control", daemon=True).start()
+        threading.Thread(target=self.control.serve_forever, args=(0.05,), name="control", daemon=True).start()
 
     @property
     def control_url(self):
