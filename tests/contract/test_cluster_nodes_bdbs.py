@@ -1,0 +1,111 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Contract: /v1/cluster (allow_modules_upload), /v1/nodes, /v1/bdbs; and 8.0 mode."""
+
+import pytest
+
+from tests.contract.helpers import ARTIFACTS, USER_DEFINED, Api, assert_error, build_zip, metadata
+
+
+def test_cluster_defaults_to_uploads_disabled(emulator):
+    resp = Api(emulator).get("/v1/cluster")
+    assert resp.status_code == 200
+    assert resp.json()["allow_modules_upload"] is False
+
+
+def test_put_cluster_admin_200_and_shared_by_nodes(emulator):
+    admin = Api(emulator, "c1-node1")
+    resp = admin.put("/v1/cluster", json={"allow_modules_upload": True})
+    assert resp.status_code == 200 and resp.json()["allow_modules_upload"] is True
+    assert Api(emulator, "c1-node3", "viewer").get("/v1/cluster").json()["allow_modules_upload"] is True
+
+
+def test_put_cluster_dry_run_changes_nothing(emulator):
+    admin = Api(emulator)
+    assert admin.put("/v1/cluster?dry_run=true", json={"allow_modules_upload": True}).status_code == 200
+    assert admin.get("/v1/cluster").json()["allow_modules_upload"] is False
+
+
+@pytest.mark.parametrize("body,text", [({"allow_modules_upload": "yes"}, "boolean"), ({"no_such_field": 1}, "no_such_field"),
+                                       ([True], "JSON object")])
+def test_put_cluster_bad_body_400(api, body, text):
+    assert_error(api.put("/v1/cluster", json=body), 400, "invalid_schema", text)
+
+
+@pytest.mark.parametrize("role", ["cluster_member", "cluster_viewer", "db_member", "db_viewer", "user_manager"])
+def test_put_cluster_non_admin_403(shared_emu, role):
+    resp = Api(shared_emu, "c1-node1", role).put("/v1/cluster", json={"allow_modules_upload": True})
+    assert_error(resp, 403, "insufficient_permissions", "update_cluster")
+
+
+def test_nodes_fields(shared_emu):
+    nodes = Api(shared_emu, "c1-node1", "viewer").get("/v1/nodes").json()
+    assert [n["uid"] for n in nodes] == [1, 2, 3]
+    first, rhel = nodes[0], nodes[2]
+    assert (first["os_family"], first["os_semantic_version"], first["architecture"]) == ("ubuntu", "22.04.4", "x86_64")
+    assert first["addr"] == shared_emu.node("c1-node1")["address"]
+    assert first["software_version"] == "8.2.0-25" and first["status"] == "active"
+    assert (rhel["os_family"], rhel["os_semantic_version"], rhel["os_name"]) == ("rhel", "9.4", "rhel")
+    arm = Api(shared_emu, "c2-node1").get("/v1/nodes").json()
+    assert len(arm) == 1 and arm[0]["architecture"] == "aarch64"
+
+
+def test_get_node_by_uid_and_404(shared_emu):
+    api = Api(shared_emu)
+    assert api.get("/v1/nodes/2").json()["uid"] == 2
+    assert_error(api.get("/v1/nodes/9"), 404, "node_not_found")
+
+
+def test_bdb_create_list_delete(api):
+    assert api.post(USER_DEFINED, json=metadata("bdbmod", 10000)).status_code == 200
+    assert api.post(USER_DEFINED, json=metadata("bdbmod", 20000)).status_code == 200
+    resp = api.post("/v1/bdbs", json={"name": "db-latest", "module_list": [{"module_name": "bdbmod"}, {"module_name": "search"}]})
+    assert resp.status_code == 200, resp.text
+    bdb = resp.json()
+    assert [(e["module_name"], e["semantic_version"]) for e in bdb["module_list"]][0] == ("bdbmod", "2.0.0")
+    assert all("module_id" in e and not any(k.startswith("_") for k in e) for e in bdb["module_list"])
+    listed = [b for b in api.get("/v1/bdbs").json() if b["uid"] == bdb["uid"]]
+    assert listed == [bdb]
+    assert api.get("/v1/bdbs/%d" % bdb["uid"]).json() == bdb
+    assert api.delete("/v1/bdbs/%d" % bdb["uid"]).status_code == 200
+    assert_error(api.delete("/v1/bdbs/%d" % bdb["uid"]), 404, "db_not_exist")
+    assert_error(api.get("/v1/bdbs/%d" % bdb["uid"]), 404, "db_not_exist")
+
+
+@pytest.mark.parametrize("entry", [{"module_name": "nope"}, {"module_name": "search", "semantic_version": "0.0.1"}])
+def test_bdb_missing_module_400(api, entry):
+    assert_error(api.post("/v1/bdbs", json={"name": "db-missing", "module_list": [entry]}), 400, "missing_module", entry["module_name"])
+
+
+@pytest.mark.parametrize("body", [{}, {"name": 5}, {"name": "x", "module_list": "search"}, {"name": "x", "module_list": [{}]},
+                                  {"name": "x", "memory_size": -1}])
+def test_bdb_bad_body_400(api, body):
+    assert_error(api.post("/v1/bdbs", json=body), 400, "invalid_schema")
+
+
+def test_bdb_duplicate_name_409(api):
+    assert api.post("/v1/bdbs", json={"name": "db-dup"}).status_code == 200
+    assert_error(api.post("/v1/bdbs", json={"name": "db-dup"}), 409, "db_name_exists")
+
+
+def test_bdb_roles(shared_emu):
+    assert_error(Api(shared_emu, "c1-node1", "viewer").post("/v1/bdbs", json={"name": "v"}), 403, "insufficient_permissions")
+    member = Api(shared_emu, "c1-node1", "db_member")
+    uid = member.post("/v1/bdbs", json={"name": "db-by-member"}).json()["uid"]
+    assert Api(shared_emu, "c1-node1", "db_viewer").get("/v1/bdbs").status_code == 200
+    assert_error(Api(shared_emu, "c1-node1", "viewer").delete("/v1/bdbs/%d" % uid), 403, "insufficient_permissions")
+    assert member.delete("/v1/bdbs/%d" % uid).status_code == 200
+
+
+def test_software_8_0_mode(emulator_factory, tmp_path):
+    emu = emulator_factory(clusters={"c1": 1}, software_version="8.0.10-81")
+    admin = Api(emu)
+    cluster = admin.get("/v1/cluster").json()
+    assert "allow_modules_upload" not in cluster
+    assert_error(admin.put("/v1/cluster", json={"allow_modules_upload": True}), 400, "invalid_schema", "allow_modules_upload")
+    assert admin.get("/v1/nodes").json()[0]["software_version"] == "8.0.10-81"
+    # uploads are always allowed on 8.0
+    assert admin.post(USER_DEFINED, json=metadata("eighty")).status_code == 200
+    assert admin.upload(build_zip(tmp_path / "e.zip", metadata("eighty"))).status_code == 200
+    assert admin.get(ARTIFACTS).json() == [{"module_name": "eighty", "version": 10000, "dependencies": []}]
+    assert {m["version"] for m in admin.get("/v1/modules").json() if m["is_bundled"]} <= set(range(80000, 80100))
