@@ -34,10 +34,11 @@ description:
     mismatch fails before anything is uploaded (see O(check_node)).
   - The upload is streamed from disk (multipart form field C(module)); memory use does not grow with the package size.
 author:
-  - redisops maintainers
+  - redisops maintainers (@redisops)
 extends_documentation_fragment:
   - redisops.custom_modules._connection
   - redisops.custom_modules._attributes
+  - redisops.custom_modules._attributes.ACTIONGROUP_REDIS
 attributes:
   check_mode:
     support: full
@@ -49,14 +50,11 @@ attributes:
     details:
       - The diff shows this node's artifact entry before and after (an empty dictionary when it is not listed).
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the work happen on the controller.
     support: full
     details:
       - An action plugin reads O(src) on the controller and copies it to the managed host only when an upload is needed,
         unless O(remote_src=true).
-  action_group:
-    support: full
-    membership:
-      - redisops.custom_modules.redis_enterprise
 options:
   state:
     description:
@@ -68,7 +66,7 @@ options:
   src:
     description:
       - Path to the module package (a RAMP zip with C(module.json) and one C(.so)).
-      - A path on the controller, resolved like the O(ansible.builtin.copy#module:src) of C(ansible.builtin.copy) (a role's
+      - A path on the controller, resolved like O(ansible.builtin.copy#module:src) of M(ansible.builtin.copy) (a role's
         C(files/) directory is searched), and decrypted when it is vault-encrypted. With O(remote_src=true), a path on the
         managed host.
       - The package is checked before anything is sent (zip structure, C(module.json) fields, one 64-bit ELF C(.so),

@@ -15,12 +15,12 @@ version_added: 0.1.0
 description:
   - Returns the custom (user-defined) module artifacts of B(one node) of a Redis Enterprise Software 8.x cluster, from
     C(GET /v2/local/modules/user-defined/artifacts) on the node O(url) points at.
-  - Each node has its own artifacts, so run it once per node, like M(redisops.custom_modules.redis_module_artifact):
-    on the node itself (O(url) keeps its default C(https://localhost:9443)), or delegated to the controller with O(url)
-    set to the node's address.
+  - Each node has its own artifacts, so run it once per node, like M(redisops.custom_modules.redis_module_artifact).
+    Either on the node itself (O(url) keeps its default C(https://localhost:9443)), or delegated to the controller with
+    O(url) set to the node's address.
   - Read-only; never reports a change.
 author:
-  - redisops maintainers
+  - redisops maintainers (@redisops)
 extends_documentation_fragment:
   - redisops.custom_modules._connection
   - redisops.custom_modules._attributes.CHECK_MODE_READ_ONLY
