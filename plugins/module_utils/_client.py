@@ -16,7 +16,7 @@ import os
 import traceback
 import uuid
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import (
     HINT_CONNECT,

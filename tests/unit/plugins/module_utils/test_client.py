@@ -108,7 +108,7 @@ def parse_single_file_multipart(raw, boundary):
     opening = b'--' + boundary.encode() + b'\r\n'
     closing = b'\r\n--' + boundary.encode() + b'--\r\n'
     assert raw.startswith(opening) and raw.endswith(closing)
-    head, _, rest = raw[len(opening):].partition(b'\r\n\r\n')
+    head, _sep, rest = raw[len(opening):].partition(b'\r\n\r\n')
     return head.decode(), rest[:-len(closing)]
 
 
