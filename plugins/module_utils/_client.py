@@ -78,7 +78,8 @@ def make_retry(retries, backoff_factor):
     )
     try:
         return _BoundedRetry(allowed_methods=IDEMPOTENT_METHODS, **kwargs)
-    except TypeError:  # urllib3 < 1.26
+    except TypeError:  # urllib3 < 1.26: no allowed_methods and no separate counter for other errors
+        del kwargs['other']
         return _BoundedRetry(method_whitelist=IDEMPOTENT_METHODS, **kwargs)
 
 

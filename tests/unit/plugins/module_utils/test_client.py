@@ -368,6 +368,7 @@ def test_tls_fails_clearly_without_the_ca(emulator):
     assert_no_secret(exc)
 
 
+@pytest.mark.filterwarnings('ignore::urllib3.exceptions.InsecureRequestWarning')
 def test_validate_certs_false(emulator):
     conn = emulator.conn()
     client = Client(conn['url'], conn['username'], conn['password'], validate_certs=False, ca_path='/nonexistent')
