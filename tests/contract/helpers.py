@@ -27,8 +27,8 @@ def metadata(name="hello", version=10000, **overrides):
     num = int(version) if isinstance(version, (int, float)) else 10000
     meta = {
         "module_name": name, "version": version, "semantic_version": "%d.%d.%d" % (num // 10000, num % 10000 // 100, num % 100),
-        "display_name": "Hello", "commands": [{"command_name": "hello.echo", "command_arity": 2, "first_key": 0, "last_key": 0,
-                                                "step": 0, "flags": ["readonly"]}],
+        "display_name": "Hello",
+        "commands": [{"command_name": "hello.echo", "command_arity": 2, "first_key": 0, "last_key": 0, "step": 0, "flags": ["readonly"]}],
         "command_line_args": "", "capabilities": ["types", "replica_of"], "min_redis_version": "7.0",
         "module_file": "%s.so" % (name if isinstance(name, str) else "hello"), "operating_systems": ["rhel9", "ubuntu22"], "architecture": "x86_64",
         "author": "redisops", "email": "dev@redis.test", "license": "GPL-3.0-or-later", "ramp_format_version": 1,
@@ -66,8 +66,8 @@ class Api(object):
         self.ca = conn["ca_path"]
 
     def call(self, method, path, auth=True, **kwargs):
-        kwargs.setdefault("timeout", 30)
-        return requests.request(method, self.url + path, auth=self.auth if auth is True else auth, verify=self.ca, **kwargs)
+        timeout = kwargs.pop("timeout", 30)
+        return requests.request(method, self.url + path, auth=self.auth if auth is True else auth, verify=self.ca, timeout=timeout, **kwargs)
 
     def get(self, path, **kwargs):
         return self.call("GET", path, **kwargs)

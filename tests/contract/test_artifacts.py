@@ -213,8 +213,9 @@ def test_upload_disabled_403_even_for_admin(api, tmp_path):
         api.allow_uploads(True)
 
 
+@pytest.mark.usefixtures("api")   # uploads enabled: the role check is what answers
 @pytest.mark.parametrize("role", ["cluster_viewer", "db_member", "cluster_member"])
-def test_upload_non_admin_403(api, shared_emu, tmp_path, role):
+def test_upload_non_admin_403(shared_emu, tmp_path, role):
     path = build_zip(tmp_path / "r.zip", metadata("rolez"))
     assert_error(Api(shared_emu, "c1-node1", role).upload(path), 403, "insufficient_permissions")
 

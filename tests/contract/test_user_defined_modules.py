@@ -83,8 +83,9 @@ def test_create_module_uploads_disabled_403_even_for_admin(api):
         api.allow_uploads(True)
 
 
+@pytest.mark.usefixtures("api")   # uploads enabled: the role check is what answers
 @pytest.mark.parametrize("role", ["cluster_viewer", "db_member", "cluster_member", "db_viewer", "user_manager"])
-def test_create_module_non_admin_403(api, shared_emu, role):
+def test_create_module_non_admin_403(shared_emu, role):
     resp = Api(shared_emu, "c1-node1", role).post(USER_DEFINED, json=metadata("role1"))
     assert_error(resp, 403, "insufficient_permissions", "manage_cluster_modules")
 

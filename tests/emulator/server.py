@@ -374,7 +374,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         except (ConnectionError, TimeoutError, ssl.SSLError, _Done):
             emu.log_request(node, self.command, self.path, 0, self._received, self.user)
             raise
-        except Exception:  # pylint: disable=broad-except
+        except Exception:  # any bug becomes a 500 answer with a traceback on stderr
             traceback.print_exc(file=sys.stderr)
             status, body = 500, ApiError(500, "internal_error", "Internal emulator error (see its stderr)").body()
         self._finish_body()
