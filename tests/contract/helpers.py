@@ -64,10 +64,11 @@ class Api(object):
         self.url = conn["url"]
         self.auth = (conn["username"], conn["password"])
         self.ca = conn["ca_path"]
+        self.session = requests.Session()
 
     def call(self, method, path, auth=True, **kwargs):
         timeout = kwargs.pop("timeout", 30)
-        return requests.request(method, self.url + path, auth=self.auth if auth is True else auth, verify=self.ca, timeout=timeout, **kwargs)
+        return self.session.request(method, self.url + path, auth=self.auth if auth is True else auth, verify=self.ca, timeout=timeout, **kwargs)
 
     def get(self, path, **kwargs):
         return self.call("GET", path, **kwargs)
