@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MANAGE = os.path.join(HERE, "playbooks", "artifact_manage.yml")
 INFO = os.path.join(HERE, "playbooks", "artifact_info.yml")
 ARTIFACTS = "/v2/local/modules/user-defined/artifacts"
-NODES = ["c1-node1", "c1-node2", "c1-node3"]
+NODES = ("c1-node1", "c1-node2", "c1-node3")
 
 REMOTE_SIM = '''
 import json
@@ -184,6 +184,7 @@ def test_lifecycle(runner, testmodules, mode):
     if mode == "transfer":
         copies = runner.puts()
         assert len(copies) == 3 and all(c[0] == src and c[1].endswith("/hello-1.0.0.zip") for c in copies)
+        assert all("/ansible_remote_tmp/" in c[1] for c in copies)
         leftovers = [path for path in glob.glob(str(runner.tmp_path / "**" / "ansible_remote_tmp" / "**"), recursive=True)
                      if path.endswith(".zip")]
         assert leftovers == []
@@ -242,6 +243,12 @@ def test_two_versions_force_and_info_filters(runner, testmodules):
     results = ok(run)
     assert results["c1-node2"]["artifacts"] == [dict(module_name="hello", version=20000, dependencies=[])]
     assert results["c1-node1"]["artifacts"] == [] and results["c1-node3"]["artifacts"] == []
+
+    # remote_src: the path is on the managed host, the module inspects it there; nothing is copied
+    run = runner.run(mode="transfer", src=testmodules.v2["path"], remote_src=True, hosts="c1-node3")
+    assert ok(run, ["c1-node3"])["c1-node3"]["changed"] is True
+    assert runner.puts() == []
+    assert runner.listed("c1-node3") == [HELLO1, HELLO2]
 
 
 @pytest.mark.slow

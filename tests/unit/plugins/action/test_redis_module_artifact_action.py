@@ -110,9 +110,8 @@ def test_remote_probe_failure_is_returned_without_transfer(v1):
     plugin._transfer_file.assert_not_called()
 
 
-@pytest.mark.parametrize("transport, become", [("local", False)])
-def test_on_controller_uses_the_file_in_place(v1, transport, become):
-    plugin = make_plugin(dict(src="hello-1.0.0.zip"), found=v1, transport=transport, become=become)
+def test_on_controller_uses_the_file_in_place(v1):
+    plugin = make_plugin(dict(src="hello-1.0.0.zip"), found=v1, transport="local", become=False)
     plugin.run(task_vars={})
     (only,) = calls(plugin)
     assert only["src"] == v1 and "_package" not in only
