@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 
+from ansible.module_utils import _internal as _module_utils_internal
 from ansible.module_utils.common import warnings as _warnings
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, hint_for
@@ -109,8 +110,13 @@ HELLO2 = dict(module_name="hello", version=20000, dependencies=[])
 
 @pytest.fixture(autouse=True)
 def no_leftover_warnings(monkeypatch):
-    """ansible-core keeps module warnings in a process-wide registry: start each test empty."""
+    """ansible-core keeps module warnings in a process-wide registry: start each test empty.
+
+    Once controller code is imported in the same process (the action plugin tests), module warnings
+    go to the controller's display instead of the result: make them module warnings again.
+    """
     monkeypatch.setattr(_warnings, "_global_warnings", {})
+    monkeypatch.setattr(_module_utils_internal, "is_controller", False)
 
 
 @pytest.fixture
