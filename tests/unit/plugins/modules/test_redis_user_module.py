@@ -556,3 +556,35 @@ def test_password_is_masked_even_if_echoed(fake, run):
     client.fail["list_modules"] = [http_error("GET", "/v1/modules", 500, None, "server said %s" % PASSWORD)]
     result = run(dict(metadata=HELLO))
     assert result.failed  # `run` asserts the password is not in the printed result
+
+
+# -- rarer branches -----------------------------------------------------------------------------------
+
+def test_force_when_old_object_vanished_meanwhile(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, display_name="Old"))])
+    client.on_delete = lambda c: c.modules.pop()
+    result = run(dict(metadata=HELLO, force=True))
+    assert result["changed"] is True and [m["display_name"] for m in user_objects(client)] == ["Hello"]
+
+
+def test_upload_still_refused_after_enabling(fake, run):
+    client = fake(allow_upload=None)
+    refused = [http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled") for _ in range(2)]
+    client.fail["create_user_module"] = refused
+    result = run(dict(metadata=HELLO, allow_uploads=True))
+    assert result.failed and result["error_code"] == "modules_upload_disabled"
+    assert result["allow_modules_upload_changed"] is True  # so a role can still restore the setting
+    assert client.writes() == ["create_user_module", "set_allow_modules_upload", "create_user_module"]
+
+
+def test_in_use_without_listed_database(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    client.fail["delete_user_module"] = [http_error("DELETE", "/v2/modules/user-defined/x", 406, "module_in_use")]
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result.failed and result["databases"] == [] and "not listed by GET /v1/bdbs" in result["msg"]
+
+
+def test_server_object_with_unusable_version_is_skipped(fake, run):
+    client = fake(modules=[dict(server_object(HELLO), version="n/a", uid="junk")])
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result["changed"] is False and client.writes() == []
