@@ -157,20 +157,21 @@ EXAMPLES = r"""
 - name: Register it from explicit metadata (connection from the environment or module_defaults)
   redisops.custom_modules.redis_user_module:
     metadata:
-      module_name: hello
-      version: 10000
-      semantic_version: 1.0.0
-      display_name: Hello
+      module_name: greeter
+      version: 10203
+      semantic_version: 1.2.3
+      display_name: Greeter
       command_line_args: ""
       capabilities: [types, replica_of, backup_restore, failover_migrate, persistence_rdb]
       min_redis_version: "7.0"
       commands:
-        - command_name: hello.greet
+        - command_name: greeter.greet
           command_arity: -1
           first_key: 0
           last_key: 0
           step: 0
           flags: [readonly, fast]
+    allow_uploads: true
 
 - name: Delete version 1.0.0 of the module object
   redisops.custom_modules.redis_user_module:
