@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 import requests
@@ -43,9 +44,17 @@ class Cluster(object):
         return self.call("GET", "/v1/cluster").get("allow_modules_upload")
 
 
+class PlayResult(dict):
+    def __init__(self, data, proc):
+        super(PlayResult, self).__init__(data)
+        self.proc = proc
+
+
 @pytest.fixture
 def play(ansible_run, emulator, tmp_path):
-    """Run the playbook; return (run, registered result). Connection as `user`, or with `password`."""
+    """Run the playbook; return the registered result (a dict, with the run as `.proc`).
+
+    Connection as `user`, or with `password`."""
     counter = [0]
 
     def run(playbook=PLAYBOOK, user="admin", password=None, node=None, emu=None, **kwargs):
@@ -63,7 +72,7 @@ def play(ansible_run, emulator, tmp_path):
         assert "Traceback" not in proc.output, proc
         assert (password or conn["password"]) not in proc.output, proc
         with open(str(result_file)) as handle:
-            return proc, json.load(handle)
+            return PlayResult(json.load(handle), proc)
 
     return run
 
@@ -73,7 +82,6 @@ def hello(testmodules, key="v1"):
 
 
 def metadata_of(testmodules, key="v1"):
-    import zipfile
     with zipfile.ZipFile(hello(testmodules, key)) as archive:
         return json.loads(archive.read("module.json").decode())
 
@@ -85,7 +93,7 @@ def test_lifecycle_check_apply_reapply_remove(play, emulator, testmodules):
     artifact = hello(testmodules)
 
     mark = emulator.mark()
-    _, result = play(um_artifact=artifact, um_allow_uploads=True, check=True)
+    result = play(um_artifact=artifact, um_allow_uploads=True, check=True)
     assert result["changed"] is True and not result.get("failed")
     assert result["allow_modules_upload_changed"] is True and result["allow_modules_upload_before"] is False
     assert result["module"]["module_name"] == "hello" and result["module"]["version"] == 10000
@@ -93,7 +101,7 @@ def test_lifecycle_check_apply_reapply_remove(play, emulator, testmodules):
     assert cluster.user_modules() == [] and cluster.allow_upload() is False
 
     mark = emulator.mark()
-    _, result = play(um_artifact=artifact, um_allow_uploads=True)
+    result = play(um_artifact=artifact, um_allow_uploads=True)
     assert result["changed"] is True and not result.get("failed"), result
     assert result["module"]["uid"] and result["module"]["semantic_version"] == "1.0.0"
     assert result["allow_modules_upload_changed"] is True and result["allow_modules_upload_before"] is False
@@ -102,24 +110,24 @@ def test_lifecycle_check_apply_reapply_remove(play, emulator, testmodules):
     uid = result["module"]["uid"]
 
     mark = emulator.mark()
-    _, result = play(um_artifact=artifact, um_allow_uploads=True)
+    result = play(um_artifact=artifact, um_allow_uploads=True)
     assert result["changed"] is False and result["module"]["uid"] == uid
     assert result["allow_modules_upload_changed"] is False and result["allow_modules_upload_before"] is None
     assert emulator.writes(mark) == []
     assert [(r["method"], r["path"]) for r in emulator.requests(mark)] == [("GET", "/v1/modules")]
 
     mark = emulator.mark()
-    _, result = play(um_state="absent", um_module_name="hello", um_version=10000, check=True)
+    result = play(um_state="absent", um_module_name="hello", um_version=10000, check=True)
     assert result["changed"] is True and emulator.writes(mark) == [] and cluster.user_modules() == [("hello", 10000)]
 
     mark = emulator.mark()
-    _, result = play(um_state="absent", um_module_name="hello", um_version=10000)
+    result = play(um_state="absent", um_module_name="hello", um_version=10000)
     assert result["changed"] is True and result["module"] is None
     assert cluster.user_modules() == []
     assert [(w["method"], w["path"]) for w in emulator.writes(mark)] == [("DELETE", "/v2/modules/user-defined/%s" % uid)]
 
     mark = emulator.mark()
-    _, result = play(um_state="absent", um_module_name="hello", um_version=10000)
+    result = play(um_state="absent", um_module_name="hello", um_version=10000)
     assert result["changed"] is False and emulator.writes(mark) == []
 
 
@@ -130,21 +138,21 @@ def test_absent_by_artifact_and_semantic_version(play, emulator, testmodules):
     play(um_artifact=hello(testmodules, "v2"))
     assert cluster.user_modules() == [("hello", 10000), ("hello", 20000)]
 
-    _, result = play(um_state="absent", um_artifact=hello(testmodules, "v2"))
+    result = play(um_state="absent", um_artifact=hello(testmodules, "v2"))
     assert result["changed"] is True and cluster.user_modules() == [("hello", 10000)]
-    _, result = play(um_state="absent", um_module_name="hello", um_semantic_version="1.0.0")
+    result = play(um_state="absent", um_module_name="hello", um_semantic_version="1.0.0")
     assert result["changed"] is True and cluster.user_modules() == []
 
 
 def test_remote_src_and_metadata(play, emulator, testmodules):
     cluster = Cluster(emulator)
     cluster.allow_upload(True)
-    _, result = play(um_artifact=hello(testmodules), um_remote_src=True)
+    result = play(um_artifact=hello(testmodules), um_remote_src=True)
     assert result["changed"] is True and cluster.user_modules() == [("hello", 10000)]
     # The same object described by explicit metadata (the float version Redis' packer writes) is unchanged.
     metadata = dict(metadata_of(testmodules), version=10000.0)
     mark = emulator.mark()
-    _, result = play(um_metadata=metadata)
+    result = play(um_metadata=metadata)
     assert result["changed"] is False and emulator.writes(mark) == []
 
 
@@ -158,20 +166,20 @@ def test_vaulted_artifact(play, emulator, testmodules, tmp_path):
     subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-vault"), "encrypt", "--vault-password-file",
                     str(secret), str(vaulted)], check=True, capture_output=True)
     assert vaulted.read_bytes().startswith(b"$ANSIBLE_VAULT")
-    _, result = play(um_artifact=str(vaulted), args=["--vault-password-file", str(secret)])
+    result = play(um_artifact=str(vaulted), args=["--vault-password-file", str(secret)])
     assert result["changed"] is True, result
     assert cluster.user_modules() == [("hello", 10000)]
 
 
 def test_diff_output(play, emulator, testmodules):
     Cluster(emulator).allow_upload(True)
-    proc, result = play(um_artifact=hello(testmodules), diff=True, check=True)
+    result = play(um_artifact=hello(testmodules), diff=True, check=True)
     assert result["diff"]["before"] == {} and result["diff"]["after"]["module_name"] == "hello"
-    assert '+    "module_name": "hello"' in proc.stdout, proc
+    assert '+    "module_name": "hello"' in result.proc.stdout, result.proc
     play(um_artifact=hello(testmodules))
-    proc, result = play(um_state="absent", um_module_name="hello", um_version=10000, diff=True)
+    result = play(um_state="absent", um_module_name="hello", um_version=10000, diff=True)
     assert result["diff"]["after"] == {} and result["diff"]["before"]["version"] == 10000
-    assert '-    "module_name": "hello"' in proc.stdout, proc
+    assert '-    "module_name": "hello"' in result.proc.stdout, result.proc
 
 
 def test_immutable_version_and_force(play, emulator, testmodules):
@@ -182,12 +190,12 @@ def test_immutable_version_and_force(play, emulator, testmodules):
     changed = dict(metadata_of(testmodules), display_name="Hello, renamed", command_line_args="GREETING hi")
 
     mark = emulator.mark()
-    _, result = play(um_metadata=changed)
+    result = play(um_metadata=changed)
     assert result["failed"] is True and "immutable" in result["msg"]
     assert result["differences"] == ["command_line_args", "display_name"]
     assert emulator.writes(mark) == []
 
-    _, result = play(um_metadata=changed, um_force=True)
+    result = play(um_metadata=changed, um_force=True)
     assert result["changed"] is True and result["module"]["display_name"] == "Hello, renamed"
     objects = [m for m in cluster.call("GET", "/v1/modules") if not m.get("is_bundled")]
     assert len(objects) == 1 and objects[0]["uid"] != uid and objects[0]["command_line_args"] == "GREETING hi"
@@ -198,7 +206,7 @@ def test_immutable_version_and_force(play, emulator, testmodules):
 def test_bad_password(play, emulator, testmodules):
     cluster = Cluster(emulator)
     mark = emulator.mark()
-    _, result = play(um_artifact=hello(testmodules), password="Wrong-Passw0rd-xyz")
+    result = play(um_artifact=hello(testmodules), password="Wrong-Passw0rd-xyz")
     assert result["failed"] is True and result["status"] == 401
     assert "HTTP 401" in result["msg"] and "username and password" in result["msg"]
     assert emulator.writes(mark) == [] and cluster.user_modules() == []
@@ -207,19 +215,19 @@ def test_bad_password(play, emulator, testmodules):
 def test_viewer_role(play, emulator, testmodules):
     cluster = Cluster(emulator)
     cluster.allow_upload(True)
-    _, result = play(um_artifact=hello(testmodules), user="cluster_viewer")
+    result = play(um_artifact=hello(testmodules), user="cluster_viewer")
     assert result["failed"] is True and result["status"] == 403
     assert "manage_cluster_modules" in result["msg"] and result["path"] == "/v2/modules/user-defined"
     assert cluster.user_modules() == []
 
     play(um_artifact=hello(testmodules))
-    _, result = play(um_state="absent", um_module_name="hello", um_version=10000, user="cluster_viewer")
+    result = play(um_state="absent", um_module_name="hello", um_version=10000, user="cluster_viewer")
     assert result["failed"] is True and result["status"] == 403 and cluster.user_modules() == [("hello", 10000)]
 
 
 def test_viewer_cannot_enable_uploads(play, emulator, testmodules):
     cluster = Cluster(emulator)
-    _, result = play(um_artifact=hello(testmodules), um_allow_uploads=True, user="cluster_viewer")
+    result = play(um_artifact=hello(testmodules), um_allow_uploads=True, user="cluster_viewer")
     assert result["failed"] is True and result["status"] == 403 and "update_cluster" in result["msg"]
     assert cluster.allow_upload() is False and cluster.user_modules() == []
 
@@ -227,20 +235,20 @@ def test_viewer_cannot_enable_uploads(play, emulator, testmodules):
 def test_uploads_disabled(play, emulator, testmodules):
     cluster = Cluster(emulator)
     mark = emulator.mark()
-    _, result = play(um_artifact=hello(testmodules))
+    result = play(um_artifact=hello(testmodules))
     assert result["failed"] is True
     assert "modules_upload_disabled" in result["msg"] and "allow_uploads: true" in result["msg"]
     assert result["allow_modules_upload_before"] is False and result["allow_modules_upload_changed"] is False
     assert emulator.writes(mark) == [] and cluster.user_modules() == [] and cluster.allow_upload() is False
 
-    _, result = play(um_artifact=hello(testmodules), um_allow_uploads=True)
+    result = play(um_artifact=hello(testmodules), um_allow_uploads=True)
     assert result["changed"] is True and result["allow_modules_upload_changed"] is True
     assert cluster.allow_upload() is True and cluster.user_modules() == [("hello", 10000)]
 
 
 def test_cluster_without_upload_setting(play, emulator_factory, testmodules):
     emu = emulator_factory(clusters={"c1": 1}, software_version="8.0.10-81")
-    _, result = play(emu=emu, um_artifact=hello(testmodules), um_allow_uploads=True)
+    result = play(emu=emu, um_artifact=hello(testmodules), um_allow_uploads=True)
     assert result["changed"] is True and result["allow_modules_upload_before"] is None
     assert result["allow_modules_upload_changed"] is False
     assert [w["method"] for w in emu.writes()] == ["POST"]
@@ -250,7 +258,7 @@ def test_invalid_metadata(play, emulator, testmodules):
     cluster = Cluster(emulator)
     cluster.allow_upload(True)
     bad = dict(metadata_of(testmodules), commands=[{"command_name": "hello.greet", "flags": "readonly"}])
-    _, result = play(um_metadata=bad)
+    result = play(um_metadata=bad)
     assert result["failed"] is True and result["status"] == 406 and result["error_code"] == "invalid_module"
     assert "flags" in result["msg"]
     assert cluster.user_modules() == []
@@ -260,7 +268,7 @@ def test_missing_required_metadata(play, emulator, testmodules):
     bad = dict(metadata_of(testmodules))
     del bad["display_name"]
     mark = emulator.mark()
-    _, result = play(um_metadata=bad)
+    result = play(um_metadata=bad)
     assert result["failed"] is True and "display_name" in result["msg"]
     assert emulator.requests(mark) == []
 
@@ -272,13 +280,13 @@ def test_in_use(play, emulator, testmodules):
     cluster.call("POST", "/v1/bdbs", {"name": "sessions", "module_list": [{"module_name": "hello", "semantic_version": "1.0.0"}]})
 
     mark = emulator.mark()
-    _, result = play(um_state="absent", um_module_name="hello", um_version=10000)
+    result = play(um_state="absent", um_module_name="hello", um_version=10000)
     assert result["failed"] is True and result["databases"] == ["sessions"]
     assert "sessions" in result["msg"] and "Nothing was deleted" in result["msg"]
     assert emulator.writes(mark) == [] and cluster.user_modules() == [("hello", 10000)]
 
     changed = dict(metadata_of(testmodules), display_name="Renamed")
-    _, result = play(um_metadata=changed, um_force=True)
+    result = play(um_metadata=changed, um_force=True)
     assert result["failed"] is True and result["databases"] == ["sessions"]
     assert emulator.writes(mark) == [] and cluster.user_modules() == [("hello", 10000)]
 
@@ -287,7 +295,7 @@ def test_node_down(play, emulator, testmodules):
     cluster = Cluster(emulator, node="c1-node2")
     emulator.fault("c1-node1", "down")
     try:
-        _, result = play(um_artifact=hello(testmodules), um_allow_uploads=True, node="c1-node1")
+        result = play(um_artifact=hello(testmodules), um_allow_uploads=True, node="c1-node1")
     finally:
         emulator.fault("c1-node1", "up")
     assert result["failed"] is True and "cannot connect" in result["msg"]
@@ -298,22 +306,22 @@ def test_broken_package(play, emulator, tmp_path):
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"not a zip at all")
     mark = emulator.mark()
-    _, result = play(um_artifact=str(broken))
+    result = play(um_artifact=str(broken))
     assert result["failed"] is True and "not a zip file" in result["msg"] and "broken.zip" in result["msg"]
     assert emulator.requests(mark) == []
-    _, result = play(um_artifact=str(tmp_path / "missing.zip"))
+    result = play(um_artifact=str(tmp_path / "missing.zip"))
     assert result["failed"] is True and "missing.zip" in result["msg"]
 
 
 def test_password_never_shown_at_vvvv(play, emulator, testmodules):
     password = emulator.conn()["password"]
-    proc, result = play(um_artifact=hello(testmodules), um_allow_uploads=True, verbosity=4, diff=True)
+    result = play(um_artifact=hello(testmodules), um_allow_uploads=True, verbosity=4, diff=True)
     assert result["changed"] is True
-    proc, result = play(um_artifact=hello(testmodules), user="cluster_viewer", um_force=True, verbosity=4)
-    with open(proc.log_path) as handle:
+    result = play(um_artifact=hello(testmodules), user="cluster_viewer", um_force=True, verbosity=4)
+    with open(result.proc.log_path) as handle:
         assert password not in handle.read()
-    proc, result = play(um_artifact=hello(testmodules), password="Wrong-Passw0rd-xyz", verbosity=4)
-    assert result["failed"] is True and "Wrong-Passw0rd-xyz" not in proc.output
+    result = play(um_artifact=hello(testmodules), password="Wrong-Passw0rd-xyz", verbosity=4)
+    assert result["failed"] is True and "Wrong-Passw0rd-xyz" not in result.proc.output
 
 
 # -- redis_user_module_info -------------------------------------------------------------------------
@@ -324,16 +332,16 @@ def test_info(play, emulator, testmodules):
     play(um_artifact=hello(testmodules))
     play(um_artifact=hello(testmodules, "v2"))
 
-    _, result = play(playbook=INFO_PLAYBOOK, user="cluster_viewer", check=True)
+    result = play(playbook=INFO_PLAYBOOK, user="cluster_viewer", check=True)
     assert result["changed"] is False
     assert [(m["module_name"], m["version"]) for m in result["modules"]] == [("hello", 10000), ("hello", 20000)]
 
-    _, result = play(playbook=INFO_PLAYBOOK, info_module_name="hello", info_version=20000)
+    result = play(playbook=INFO_PLAYBOOK, info_module_name="hello", info_version=20000)
     assert [m["semantic_version"] for m in result["modules"]] == ["2.0.0"]
 
-    _, result = play(playbook=INFO_PLAYBOOK, info_include_bundled=True)
+    result = play(playbook=INFO_PLAYBOOK, info_include_bundled=True)
     names = set(m["module_name"] for m in result["modules"])
     assert {"hello", "search", "ReJSON"} <= names
 
-    _, result = play(playbook=INFO_PLAYBOOK, password="Wrong-Passw0rd-xyz")
+    result = play(playbook=INFO_PLAYBOOK, password="Wrong-Passw0rd-xyz")
     assert result["failed"] is True and result["status"] == 401

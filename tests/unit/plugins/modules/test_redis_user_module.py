@@ -569,7 +569,7 @@ def test_force_when_old_object_vanished_meanwhile(fake, run):
 
 def test_upload_still_refused_after_enabling(fake, run):
     client = fake(allow_upload=None)
-    refused = [http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled") for _ in range(2)]
+    refused = [http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled") for _attempt in range(2)]
     client.fail["create_user_module"] = refused
     result = run(dict(metadata=HELLO, allow_uploads=True))
     assert result.failed and result["error_code"] == "modules_upload_disabled"
