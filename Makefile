@@ -85,22 +85,25 @@ sanity: venv
 docs-check: venv link
 	for m in redis_user_module redis_user_module_info redis_module_artifact redis_module_artifact_info; do \
 	  $(BIN)/ansible-doc -t module redisops.custom_modules.$$m >/dev/null; done
+	$(BIN)/ansible-doc -t lookup redisops.custom_modules.module_package >/dev/null
 	$(BIN)/ansible-doc -t role redisops.custom_modules.module_lifecycle >/dev/null
 	$(BIN)/antsibull-changelog lint
 
+# Two workers: most of the time goes to ansible-playbook processes, and each test starts its own
+# emulator on its own loopback addresses, so tests do not share state.
+PYTEST_WORKERS ?= 2
 pytest: venv link testmodules
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
 units: venv link testmodules
 	$(PY) -m pytest -q tests/unit
 contract: venv link
 	$(PY) -m pytest -q tests/contract
 integration: venv link testmodules
-	$(PY) -m pytest -q tests/integration
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) tests/integration
 
 molecule: venv link testmodules
-	for s in $$(ls molecule | grep -v -e README -e '\.'); do \
-	  ( cd $(CURDIR) && $(BIN)/molecule test -s $$s ) || exit 1; done
+	molecule test --all
 
 test: lint docs-check sanity pytest molecule
 	@echo "make test: all checks passed"

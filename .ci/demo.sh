@@ -40,15 +40,15 @@ export ANSIBLE_STDOUT_CALLBACK=default
 run() { ansible-playbook -i "$demo/inventory.yml" -e "@$demo/vars.json" "$@"; }
 
 echo "=== Cluster 'demo': $(python -c 'import json,sys; print(", ".join(n["name"] + " " + n["url"] for n in json.load(open(sys.argv[1]))["clusters"][0]["nodes"]))' "$demo/ready.json")"
-echo "=== 1. Deploy hello 1.0.0 (playbooks/deploy.yml)"
-run playbooks/deploy.yml
+echo "=== 1. Deploy hello 1.0.0: ansible-playbook redisops.custom_modules.deploy"
+run redisops.custom_modules.deploy
 echo "=== 2. Deploy again: nothing changes, and only read requests are sent"
 before=$(wc -l <"$state/requests.jsonl")
-run playbooks/deploy.yml | tee "$demo/second-run.txt"
+run redisops.custom_modules.deploy | tee "$demo/second-run.txt"
 writes=$(tail -n +"$((before + 1))" "$state/requests.jsonl" | python -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)["method"] != "GET"))')
 grep -Eq 'changed=[1-9]' "$demo/second-run.txt" && { echo "demo: the second run changed something"; exit 1; }
 echo "write requests during the second run: $writes"
 [ "$writes" = 0 ] || { echo "demo: the second run sent write requests"; exit 1; }
-echo "=== 3. Status report (playbooks/status.yml)"
-run playbooks/status.yml
+echo "=== 3. Drift report: ansible-playbook redisops.custom_modules.status"
+run redisops.custom_modules.status
 echo "=== Demo finished: the emulator is stopped; its request log is $state/requests.jsonl"
