@@ -1,7 +1,7 @@
 # redisops.custom_modules — developer and CI entry points.
 #   make demo   set up, build the sample module, deploy it to a 3-node emulator, show idempotence
 #   make test   every check: ansible-lint, ansible-test sanity, docs, pytest (unit, contract,
-#               integration), molecule
+#               integration), molecule, and the demo on the oldest supported ansible-core
 # Both work on a fresh machine: they create .venv, install Debian packages and start what they use.
 
 SHELL := /bin/bash
@@ -28,7 +28,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv system-deps link testmodules lint sanity docs-check pytest units contract \
-        integration molecule test demo bench build clean
+        integration molecule compat test demo bench build clean
 
 help:
 	@echo "make demo   deploy the sample module to a 3-node emulator, twice, then show the status report"
@@ -105,7 +105,16 @@ integration: venv link testmodules
 molecule: venv link testmodules
 	molecule test --all
 
-test: lint docs-check sanity pytest molecule
+# The oldest ansible-core that meta/runtime.yml admits gets the whole demo (deploy, idempotent
+# re-deploy with no write request, drift report) in a virtualenv of its own.
+OLDEST_ANSIBLE := 2.16
+compat: testmodules
+	[ -x .venv-$(OLDEST_ANSIBLE)/bin/python ] || $(PYTHON) -m venv .venv-$(OLDEST_ANSIBLE)
+	.venv-$(OLDEST_ANSIBLE)/bin/python -m pip install -q --disable-pip-version-check "ansible-core==$(OLDEST_ANSIBLE).*" -r requirements.txt
+	.venv-$(OLDEST_ANSIBLE)/bin/ansible --version | head -1
+	PATH=$(CURDIR)/.venv-$(OLDEST_ANSIBLE)/bin:$$PATH bash .ci/demo.sh
+
+test: lint docs-check sanity pytest molecule compat
 	@echo "make test: all checks passed"
 
 demo: venv link testmodules
@@ -119,4 +128,4 @@ build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist
 
 clean:
-	rm -rf $(BUILD) collections tests/output .pytest_cache
+	rm -rf $(BUILD) collections tests/output .pytest_cache .venv-$(OLDEST_ANSIBLE)
