@@ -106,13 +106,13 @@ molecule: venv link testmodules
 	molecule test --all
 
 # The oldest ansible-core that meta/runtime.yml admits gets the whole demo (deploy, idempotent
-# re-deploy with no write request, drift report) in a virtualenv of its own.
+# re-deploy with no write request, drift report) and a removal, twice, in a virtualenv of its own.
 OLDEST_ANSIBLE := 2.16
 compat: testmodules
 	[ -x .venv-$(OLDEST_ANSIBLE)/bin/python ] || $(PYTHON) -m venv .venv-$(OLDEST_ANSIBLE)
 	.venv-$(OLDEST_ANSIBLE)/bin/python -m pip install -q --disable-pip-version-check "ansible-core==$(OLDEST_ANSIBLE).*" -r requirements.txt
 	.venv-$(OLDEST_ANSIBLE)/bin/ansible --version | head -1
-	PATH=$(CURDIR)/.venv-$(OLDEST_ANSIBLE)/bin:$$PATH bash .ci/demo.sh
+	DEMO_REMOVE=1 PATH=$(CURDIR)/.venv-$(OLDEST_ANSIBLE)/bin:$$PATH bash .ci/demo.sh
 
 test: lint docs-check sanity pytest molecule compat
 	@echo "make test: all checks passed"

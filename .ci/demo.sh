@@ -51,4 +51,13 @@ echo "write requests during the second run: $writes"
 [ "$writes" = 0 ] || { echo "demo: the second run sent write requests"; exit 1; }
 echo "=== 3. Drift report: ansible-playbook redisops.custom_modules.status"
 run redisops.custom_modules.status
+if [ "${DEMO_REMOVE:-0}" = 1 ]; then
+  # make compat: the removal path too, and its idempotence.
+  echo "=== 4. Remove: ansible-playbook redisops.custom_modules.remove (twice)"
+  run redisops.custom_modules.remove
+  run redisops.custom_modules.remove | tee "$demo/second-remove.txt"
+  grep -Eq 'changed=[1-9]' "$demo/second-remove.txt" && { echo "demo: the second removal changed something"; exit 1; }
+  left=$(python -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["method"] == "DELETE"))' "$state/requests.jsonl")
+  [ "$left" = 4 ] || { echo "demo: expected 4 DELETE requests (1 module object + 3 artifacts), saw $left"; exit 1; }
+fi
 echo "=== Demo finished: the emulator is stopped; its request log is $state/requests.jsonl"
