@@ -191,18 +191,22 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def coerce_version(value):
-    """Module version as int: accepts 10000, 10000.0 (what ramp pack writes) and '10000'; None otherwise."""
+def coerce_version(value, default=None):
+    """Module version as int: accepts 10000, 10000.0 (what ramp pack writes) and '10000'; ``default`` otherwise.
+
+    The one version coercion of this collection (modules, client, inspector). Private to this collection.
+    """
     if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
+        return default
+    number = value
+    if isinstance(number, str):
         try:
-            value = float(value.strip()) if '.' in value else int(value.strip())
+            number = float(number.strip()) if '.' in number else int(number.strip())
         except ValueError:
-            return None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    return value if _is_int(value) else None
+            return default
+    if isinstance(number, float):
+        return int(number) if number.is_integer() else default
+    return number if _is_int(number) else default
 
 
 def _check_fields(metadata):

@@ -18,6 +18,7 @@ import uuid
 
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import coerce_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import (
     HINT_CONNECT,
     HINT_TLS,
@@ -189,14 +190,6 @@ class MultipartFileBody:
         self.close()
 
 
-def _as_int(value):
-    """Redis' packer may write a version as 10000.0 (or a string): give callers an int."""
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return value
-
-
 def _innermost_reason(exc):
     """The urllib3 reason inside a requests exception (e.g. the SSL or socket error), as text."""
     reason = exc
@@ -362,7 +355,7 @@ class Client:
         artifacts = self.request('GET', '/v2/local/modules/user-defined/artifacts') or []
         for artifact in artifacts:
             if isinstance(artifact, dict) and 'version' in artifact:
-                artifact['version'] = _as_int(artifact['version'])
+                artifact['version'] = coerce_version(artifact['version'], artifact['version'])
         return artifacts
 
     def upload_artifact(self, zip_path):
@@ -378,7 +371,7 @@ class Client:
     def delete_artifact(self, module_name, version):
         """DELETE /v2/local/modules/user-defined/artifacts/<module_name>/<int version> on this node."""
         return self.request('DELETE', '/v2/local/modules/user-defined/artifacts/%s/%d'
-                            % (quote(str(module_name), safe=''), _as_int(version)), expected=(200, 204))
+                            % (quote(str(module_name), safe=''), coerce_version(version, version)), expected=(200, 204))
 
     def get_cluster(self):
         """GET /v1/cluster."""

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The one exception type of the Redis Enterprise REST client, its hints, and the one fail path.
+"""The one exception type of this collection's modules, its hints, and the one fail path.
 
 This module is private to this collection: its interface may change without notice.
 """
@@ -96,18 +96,22 @@ def _join_message(msg, method, path, status, error_code, hint):
 
 
 class RedisEnterpriseError(Exception):
-    """Every failure talking to Redis Enterprise: the request, the server's answer and a hint.
+    """Every failure of a module: the request, the server's answer and a hint, or just what went wrong.
 
     ``msg`` (and ``str()``) is the full human-readable message, e.g.
     ``POST /v2/modules/user-defined: HTTP 403 modules_upload_disabled: <description>. <hint>``.
     The ``msg`` argument is the core text (the server's description, or what went wrong);
     ``description`` keeps the server's own text. Never carries credentials.
 
+    ``extra`` holds further result keys for fail_json (for example ``differences``). A failure that
+    is not about a request (see failure()) is given none of method, path, status, error_code,
+    description, hint and details: its result is ``msg`` and ``extra`` only.
+
     Private to this collection.
     """
 
     def __init__(self, msg, method=None, path=None, status=None, error_code=None,
-                 description=None, hint=None, details=None):
+                 description=None, hint=None, details=None, extra=None):
         self.method = method.upper() if method else method
         self.path = path
         self.status = status
@@ -115,6 +119,9 @@ class RedisEnterpriseError(Exception):
         self.description = description
         self.hint = hint
         self.details = details
+        self.extra = dict(extra or {})
+        self.about_request = any(value is not None
+                                 for value in (method, path, status, error_code, description, hint, details))
         self.msg = _join_message(msg or description, self.method, path, status, error_code, hint)
         super(RedisEnterpriseError, self).__init__(self.msg)
 
@@ -125,7 +132,14 @@ class RedisEnterpriseError(Exception):
         return '%s(%r)' % (type(self).__name__, self.msg)
 
     def to_result(self):
-        """Keys for fail_json: msg, method, path, status, error_code, description, hint (and details)."""
+        """Keys for fail_json: msg, method, path, status, error_code, description, hint (and details), then extra.
+
+        A failure that is not about a request has only msg and extra.
+        """
+        if not self.about_request:
+            result = dict(msg=self.msg)
+            result.update(self.extra)
+            return result
         result = dict(
             msg=self.msg,
             method=self.method,
@@ -137,18 +151,31 @@ class RedisEnterpriseError(Exception):
         )
         if self.details is not None:
             result['details'] = self.details
+        result.update(self.extra)
         return result
+
+
+def failure(msg, **extra):
+    """A RedisEnterpriseError for a failure that is not an HTTP error: fail_json gets msg and ``extra``.
+
+    The keys of ``extra`` are reported as they are (``error_code`` in ``extra`` does not change the
+    message). Private to this collection.
+    """
+    return RedisEnterpriseError(msg, extra=extra)
 
 
 def fail_module(module, exc, **extra):
     """Fail the module with everything the exception knows, plus ``extra`` result keys.
 
-    Accepts any exception; a non-RedisEnterpriseError is reported with its text only.
-    Private to this collection.
+    Accepts any exception; a non-RedisEnterpriseError is reported with its text only. A key the
+    exception carries in its own ``extra`` wins over the same key in ``extra`` here: it was set
+    where the failure happened. Private to this collection.
     """
     if isinstance(exc, RedisEnterpriseError):
         result = exc.to_result()
+        own = exc.extra
     else:
         result = dict(msg=str(exc) or type(exc).__name__)
-    result.update(extra)
+        own = {}
+    result.update((key, value) for key, value in extra.items() if key not in own)
     module.fail_json(**result)

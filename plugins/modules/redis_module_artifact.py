@@ -279,16 +279,9 @@ from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _artifact
-from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module
-
-
-class ModuleFailure(Exception):
-    """A failure that is not an HTTP error; carries fail_json keyword arguments."""
-
-    def __init__(self, msg, **extra):
-        super(ModuleFailure, self).__init__(msg)
-        self.msg = msg
-        self.extra = extra
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import coerce_version
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
 
 
 class PackageFacts(object):
@@ -300,11 +293,11 @@ class PackageFacts(object):
     def __init__(self, facts):
         missing = [key for key in ('module_name', 'version') if facts.get(key) is None]
         if missing:
-            raise ModuleFailure('_package is missing %s (it is set by the action plugin; do not set it in a task)'
+            raise failure('_package is missing %s (it is set by the action plugin; do not set it in a task)'
                                 % ', '.join(missing))
         self.path = facts.get('path')
         self.module_name = facts['module_name']
-        self.version = as_int(facts['version'])
+        self.version = coerce_version(facts['version'], facts['version'])
         self.semantic_version = facts.get('semantic_version')
         self.architecture = facts.get('architecture')
         self.operating_systems = facts.get('operating_systems')
@@ -317,16 +310,9 @@ class PackageFacts(object):
         return dict(module_name=self.module_name, version=self.version, semantic_version=self.semantic_version)
 
 
-def as_int(value):
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return value
-
-
 def find_artifact(artifacts, module_name, version):
     for entry in artifacts or []:
-        if isinstance(entry, dict) and entry.get('module_name') == module_name and as_int(entry.get('version')) == version:
+        if isinstance(entry, dict) and entry.get('module_name') == module_name and coerce_version(entry.get('version')) == version:
             return entry
     return None
 
@@ -410,9 +396,8 @@ class ArtifactManager(object):
         self.check_mode = module.check_mode
         # A probe (the action plugin's first pass) reads like check mode and never writes.
         self.probe = module.params['_package'] is not None and module.params['src'] is None
-        self.upload_before = None
-        self.upload_changed = False
-        self.upload_checked = False
+        self.uploads = UploadGate(client, self.params['allow_uploads'], self.check_mode,
+                                  'POST /v2/local/modules/user-defined/artifacts', 'Nothing was uploaded')
         self.node = {}
 
     # -- identity ---------------------------------------------------------------------------------
@@ -421,7 +406,7 @@ class ArtifactManager(object):
             try:
                 return _artifact.inspect_package(self.params['src'])
             except _artifact.ArtifactError as exc:
-                raise ModuleFailure(artifact_message(exc, self.params['src']), src=self.params['src'])
+                raise failure(artifact_message(exc, self.params['src']), src=self.params['src'])
         return PackageFacts(self.params['_package'])
 
     # -- state ------------------------------------------------------------------------------------
@@ -432,8 +417,7 @@ class ArtifactManager(object):
 
     def result(self, changed, identity, artifacts, before, after, uploaded=False, **extra):
         result = dict(changed=changed, artifact=identity, artifacts=artifacts, node=self.node, uploaded=uploaded,
-                      allow_modules_upload_changed=self.upload_changed,
-                      allow_modules_upload_before=self.upload_before)
+                      **self.uploads.result())
         if self.module._diff:
             header = '%s on %s' % (describe(identity), self.client.base_url)
             result['diff'] = dict(before=before or {}, after=after or {},
@@ -451,21 +435,22 @@ class ArtifactManager(object):
             return self.result(False, identity, artifacts, current, current)
 
         self.check_compatibility(package)
-        self.ensure_uploads_allowed()
+        self.uploads.check()
         predicted = dict(module_name=name, version=version, dependencies=list(package.dependencies or []))
         if self.check_mode:
+            self.uploads.enable()  # in check mode, only recorded
             after = artifacts if current is not None else artifacts + [predicted]
             return self.result(True, identity, after, current, current or predicted, uploaded=True)
         if self.probe:
             # Tell the action plugin to copy the package and run again; nothing was written.
             return self.result(False, identity, artifacts, current, current, upload_required=True)
 
-        self.enable_uploads_if_needed()
-        self.upload(package.path)
+        self.uploads.enable()
+        self.uploads.write(self.client.upload_artifact, package.path)
         after = self.client.list_artifacts()
         entry = find_artifact(after, name, version)
         if entry is None:
-            raise ModuleFailure(
+            raise failure(
                 'the node accepted the upload of %s (POST /v2/local/modules/user-defined/artifacts) but does not list it '
                 'afterwards in GET /v2/local/modules/user-defined/artifacts; check the node\'s logs'
                 % describe(identity), artifact=identity, artifacts=after, node=self.node, uploaded=True)
@@ -491,7 +476,7 @@ class ArtifactManager(object):
             # Deleted by someone else since our read: the goal is reached.
         after = self.client.list_artifacts()
         if find_artifact(after, identity['module_name'], identity['version']) is not None:
-            raise ModuleFailure(
+            raise failure(
                 'the node accepted the deletion of %s but still lists it in GET /v2/local/modules/user-defined/artifacts'
                 % describe(identity), artifact=identity, artifacts=after)
         return self.result(True, identity, after, current, None)
@@ -515,7 +500,7 @@ class ArtifactManager(object):
                 which = 'node %s (%s)' % (node.get('uid'), node.get('addr'))
             else:
                 which = 'the nodes of the cluster at %s' % self.client.base_url
-            raise ModuleFailure(
+            raise failure(
                 '%s cannot run %s: %s. Node: %s/%s; package: %s for %s. Nothing was uploaded; use a package built for this '
                 'node, or set check_node: false to skip this check'
                 % (which, describe(identity_of(package)), '; '.join(problems), self.node.get('os') or 'unknown OS',
@@ -523,46 +508,9 @@ class ArtifactManager(object):
                    ', '.join(package.operating_systems) if package.operating_systems else 'any OS'),
                 artifact=identity_of(package), node=self.node, problems=problems)
 
-    def ensure_uploads_allowed(self):
-        """Read allow_modules_upload (only now that an upload is needed); fail early when it is off and may not be changed."""
-        if self.upload_checked:
-            return
-        self.upload_checked = True
-        cluster = self.client.get_cluster() or {}
-        value = cluster.get('allow_modules_upload')
-        self.upload_before = value if isinstance(value, bool) else None
-        if value is not False:
-            return
-        if not self.params['allow_uploads']:
-            raise ModuleFailure(
-                'uploads are disabled on this cluster (allow_modules_upload is false), so POST '
-                '/v2/local/modules/user-defined/artifacts would be refused with HTTP 403 modules_upload_disabled; set '
-                'allow_uploads: true to let this module enable it. Nothing was uploaded',
-                error_code='modules_upload_disabled')
-        if self.check_mode:
-            self.upload_changed = True
-
-    def enable_uploads_if_needed(self):
-        if self.upload_before is False and not self.upload_changed:
-            self.client.set_allow_modules_upload(True)
-            self.upload_changed = True
-
-    def upload(self, path):
-        try:
-            self.client.upload_artifact(path)
-        except RedisEnterpriseError as exc:
-            # A cluster without the setting (8.0) or one changed since our read may still refuse.
-            if exc.status != 403 or exc.error_code != 'modules_upload_disabled':
-                raise
-            if not self.params['allow_uploads'] or self.upload_changed:
-                raise  # its hint names allow_uploads
-            self.client.set_allow_modules_upload(True)
-            self.upload_changed = True
-            self.client.upload_artifact(path)
-
 
 def identity_of(package):
-    identity = dict(module_name=package.module_name, version=as_int(package.version))
+    identity = dict(module_name=package.module_name, version=coerce_version(package.version, package.version))
     if package.semantic_version:
         identity['semantic_version'] = str(package.semantic_version)
     return identity
@@ -594,11 +542,11 @@ def argument_spec():
 def validate(params):
     if params['state'] == 'present':
         if params['module_name'] is not None or params['version'] is not None:
-            raise ModuleFailure('module_name and version are only used with state=absent; with state=present, src names the package')
+            raise failure('module_name and version are only used with state=absent; with state=present, src names the package')
         if params['src'] is None and params['_package'] is None:
-            raise ModuleFailure('state=present needs src, the module package to upload')
+            raise failure('state=present needs src, the module package to upload')
     elif params['src'] is None and params['module_name'] is None:
-        raise ModuleFailure('state=absent needs module_name and version, or src, to name the artifact to delete')
+        raise failure('state=absent needs module_name and version, or src, to name the artifact to delete')
 
 
 def main():
@@ -615,16 +563,12 @@ def main():
         client = _argspec.client_from_module(module)
         manager = ArtifactManager(module, client)
         result = manager.run()
-    except (RedisEnterpriseError, ModuleFailure, _artifact.ArtifactError) as exc:
-        extra = dict(getattr(exc, 'extra', None) or {})
+    except (RedisEnterpriseError, _artifact.ArtifactError) as exc:
+        extra = {}
         if isinstance(exc, _artifact.ArtifactError):
             extra['msg'] = artifact_message(exc, module.params['src'])
         if manager is not None:
-            extra.setdefault('allow_modules_upload_changed', manager.upload_changed)
-            extra.setdefault('allow_modules_upload_before', manager.upload_before)
-            extra.setdefault('node', manager.node)
-        if 'msg' in extra:
-            module.fail_json(**extra)
+            extra.update(manager.uploads.result(), node=manager.node)
         fail_module(module, exc, **extra)
     module.exit_json(**result)
 

@@ -248,9 +248,10 @@ import copy
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
-from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, inspect_package
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, coerce_version, inspect_package
 from ansible_collections.redisops.custom_modules.plugins.module_utils._diff import make_diff
-from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
 
 REQUIRED_METADATA = ("module_name", "version", "semantic_version", "display_name", "commands",
                      "command_line_args", "capabilities", "min_redis_version")
@@ -263,35 +264,32 @@ NOT_COMPARED = frozenset(("uid", "is_bundled", "module_name", "version", "comman
 CONFLICT_STATUSES = (400, 406, 409)
 
 
-class ModuleFailure(Exception):
-    """A failure that is not an HTTP error; carries fail_json keyword arguments."""
-
-    def __init__(self, msg, **extra):
-        super(ModuleFailure, self).__init__(msg)
-        self.msg = msg
-        self.extra = extra
+def _version_or_none(value):
+    number = coerce_version(value)
+    return number if number is not None and number >= 0 else None
 
 
-def coerce_version(value, what="version"):
+def metadata_version(value, what="version"):
     """module.json may hold the numeric version as 10000, 10000.0 or "10000"."""
-    if isinstance(value, bool):
-        raise ModuleFailure("%s must be an integer such as 10000, got %r" % (what, value))
+    number = _version_or_none(value)
+    if number is not None:
+        return number
     try:
-        number = float(value)
+        is_number = not isinstance(value, bool) and float(value) == float(value)
     except (TypeError, ValueError):
-        raise ModuleFailure("%s must be an integer such as 10000, got %r" % (what, value))
-    if number != int(number) or number < 0:
-        raise ModuleFailure("%s must be a non-negative integer such as 10000, got %r" % (what, value))
-    return int(number)
+        is_number = False
+    if not is_number:
+        raise failure("%s must be an integer such as 10000, got %r" % (what, value))
+    raise failure("%s must be a non-negative integer such as 10000, got %r" % (what, value))
 
 
 def normalize_metadata(metadata):
     missing = [field for field in REQUIRED_METADATA if metadata.get(field) is None]
     if missing:
-        raise ModuleFailure("metadata is missing the required field(s) %s; module.json needs at least %s"
-                            % (", ".join(missing), ", ".join(REQUIRED_METADATA)), missing_fields=missing)
+        raise failure("metadata is missing the required field(s) %s; module.json needs at least %s"
+                      % (", ".join(missing), ", ".join(REQUIRED_METADATA)), missing_fields=missing)
     desired = copy.deepcopy(metadata)
-    desired["version"] = coerce_version(metadata["version"], "metadata version")
+    desired["version"] = metadata_version(metadata["version"], "metadata version")
     desired["semantic_version"] = str(metadata["semantic_version"])
     return desired
 
@@ -315,10 +313,7 @@ def is_user_defined(obj):
 
 
 def object_version(obj):
-    try:
-        return coerce_version(obj.get("version"))
-    except ModuleFailure:
-        return None
+    return _version_or_none(obj.get("version"))
 
 
 def find_objects(modules, module_name, version=None, semantic_version=None):
@@ -363,9 +358,8 @@ class UserModuleManager(object):
         self.client = client
         self.check_mode = module.check_mode
         self.params = module.params
-        self.upload_before = None
-        self.upload_changed = False
-        self.upload_checked = False
+        self.uploads = UploadGate(client, self.params["allow_uploads"], self.check_mode,
+                                  "POST /v2/modules/user-defined", "Nothing was changed")
 
     # -- identity -------------------------------------------------------------------------------------
     def desired_metadata(self):
@@ -381,7 +375,7 @@ class UserModuleManager(object):
             package = inspect_package(path)
         except ArtifactError as exc:
             # The inspector's message starts with the path.
-            raise ModuleFailure("artifact %s" % exc.msg, artifact=path)
+            raise failure("artifact %s" % exc.msg, artifact=path)
         return package.metadata
 
     # -- state ----------------------------------------------------------------------------------------
@@ -391,9 +385,7 @@ class UserModuleManager(object):
         return self.absent()
 
     def result(self, changed, before, after, **extra):
-        result = dict(changed=changed, module=after or None,
-                      allow_modules_upload_changed=self.upload_changed,
-                      allow_modules_upload_before=self.upload_before)
+        result = dict(changed=changed, module=after or None, **self.uploads.result())
         if self.module._diff:
             result["diff"] = make_diff(before, after)
         result.update(extra)
@@ -409,18 +401,18 @@ class UserModuleManager(object):
             if not differences:
                 return self.result(False, current, current)
             if not self.params["force"]:
-                raise ModuleFailure(
+                raise failure(
                     "module %s already exists with different metadata (%s). A module version is immutable: bump "
                     "'version' and 'semantic_version' in module.json, or set force: true to delete and re-create it "
                     "(refused while a database uses it)" % (describe(current), ", ".join(differences)),
                     differences=differences, module=current)
             users = databases_using(self.client, current)
             if users:
-                raise ModuleFailure(
+                raise failure(
                     "module %s differs (%s) but cannot be replaced: it is used by database(s) %s; nothing was deleted"
                     % (describe(current), ", ".join(differences), ", ".join(users)),
                     databases=users, differences=differences, module=current)
-            self.ensure_uploads_allowed()
+            self.uploads.ensure()
             if self.check_mode:
                 return self.result(True, current, desired, differences=differences)
             self.delete(current)
@@ -431,7 +423,7 @@ class UserModuleManager(object):
                 raise
             return self.result(True, current, created, differences=differences)
 
-        self.ensure_uploads_allowed()
+        self.uploads.ensure()
         if self.check_mode:
             return self.result(True, None, desired)
         try:
@@ -445,11 +437,11 @@ class UserModuleManager(object):
                 raise
             differences = differing_fields(again[0], desired)
             if differences:
-                raise ModuleFailure(
+                raise failure(
                     "module %s was created meanwhile by someone else with different metadata (%s). A module version "
                     "is immutable: bump the version, or set force: true" % (describe(again[0]), ", ".join(differences)),
                     differences=differences, module=again[0])
-            return self.result(self.upload_changed, again[0], again[0])
+            return self.result(self.uploads.changed, again[0], again[0])
         return self.result(True, None, created)
 
     def absent(self):
@@ -457,19 +449,19 @@ class UserModuleManager(object):
         if params["module_name"] is not None:
             name, version, semver = params["module_name"], params["version"], params["semantic_version"]
             if version is None and semver is None:
-                raise ModuleFailure("module_name needs version or semantic_version to identify the object to delete")
+                raise failure("module_name needs version or semantic_version to identify the object to delete")
         else:
             metadata = self.desired_metadata()
             if not metadata or metadata.get("module_name") is None or metadata.get("version") is None:
-                raise ModuleFailure("metadata needs module_name and version to identify the object to delete")
-            name, version, semver = metadata["module_name"], coerce_version(metadata["version"], "metadata version"), None
+                raise failure("metadata needs module_name and version to identify the object to delete")
+            name, version, semver = metadata["module_name"], metadata_version(metadata["version"], "metadata version"), None
         targets = find_objects(self.client.list_modules(), name, version, semver)
         if not targets:
             return self.result(False, None, None)
         for obj in targets:
             users = databases_using(self.client, obj)
             if users:
-                raise ModuleFailure(
+                raise failure(
                     "module %s cannot be deleted: it is used by database(s) %s; remove it from their module_list "
                     "or delete them first. Nothing was deleted" % (describe(obj), ", ".join(users)),
                     databases=users, module=obj)
@@ -480,39 +472,8 @@ class UserModuleManager(object):
         return self.result(changed, targets[0] if changed else None, None)
 
     # -- writes ---------------------------------------------------------------------------------------
-    def ensure_uploads_allowed(self):
-        """Read allow_modules_upload (only now that a write is needed); enable it when allowed to."""
-        if self.upload_checked:
-            return
-        self.upload_checked = True
-        cluster = self.client.get_cluster() or {}
-        value = cluster.get("allow_modules_upload")
-        self.upload_before = value if isinstance(value, bool) else None
-        if value is not False:
-            return
-        if not self.params["allow_uploads"]:
-            raise ModuleFailure(
-                "uploads are disabled on this cluster (allow_modules_upload is false), so POST /v2/modules/user-defined "
-                "would be refused with HTTP 403 modules_upload_disabled; set allow_uploads: true to let this module "
-                "enable it. Nothing was changed", error_code="modules_upload_disabled")
-        self.enable_uploads()
-
-    def enable_uploads(self):
-        if not self.check_mode:
-            self.client.set_allow_modules_upload(True)
-        self.upload_changed = True
-
     def create(self, desired):
-        try:
-            return self.client.create_user_module(desired)
-        except RedisEnterpriseError as exc:
-            # A cluster without the setting (8.0) or one changed since our read may still refuse.
-            if exc.status != 403 or exc.error_code != "modules_upload_disabled":
-                raise
-            if not self.params["allow_uploads"] or self.upload_changed:
-                raise  # its hint already names allow_uploads
-            self.enable_uploads()
-            return self.client.create_user_module(desired)
+        return self.uploads.write(self.client.create_user_module, desired)
 
     def delete(self, obj):
         """Delete one object; False when it was already gone."""
@@ -521,7 +482,7 @@ class UserModuleManager(object):
         except RedisEnterpriseError as exc:
             if exc.status == 406 and exc.error_code == "module_in_use":
                 users = databases_using(self.client, obj)
-                raise ModuleFailure(
+                raise failure(
                     "module %s cannot be deleted: it is used by database(s) %s (HTTP 406 module_in_use from DELETE "
                     "/v2/modules/user-defined/%s). Nothing was deleted"
                     % (describe(obj), ", ".join(users) or "(not listed by GET /v1/bdbs)", obj["uid"]),
@@ -569,13 +530,7 @@ def main():
     try:
         result = manager.run()
     except RedisEnterpriseError as exc:
-        fail_module(module, exc, allow_modules_upload_changed=manager.upload_changed,
-                    allow_modules_upload_before=manager.upload_before)
-    except ModuleFailure as exc:
-        extra = dict(exc.extra)
-        extra.setdefault("allow_modules_upload_changed", manager.upload_changed)
-        extra.setdefault("allow_modules_upload_before", manager.upload_before)
-        module.fail_json(msg=exc.msg, **extra)
+        fail_module(module, exc, **manager.uploads.result())
     module.exit_json(**result)
 
 
