@@ -278,7 +278,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _artifact
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _artifact, _listing
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import coerce_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
@@ -311,9 +311,8 @@ class PackageFacts(object):
 
 
 def find_artifact(artifacts, module_name, version):
-    for entry in artifacts or []:
-        if isinstance(entry, dict) and entry.get('module_name') == module_name and coerce_version(entry.get('version')) == version:
-            return entry
+    for entry in _listing.select(artifacts, module_name, version):
+        return entry
     return None
 
 

@@ -97,34 +97,20 @@ artifacts:
       dependencies: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _listing
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module
-
-
-def _version(entry):
-    try:
-        return int(float(entry.get('version')))
-    except (TypeError, ValueError):
-        return None
 
 
 def select(artifacts, module_name=None, version=None):
     """The entries matching the filters, sorted by module_name and version."""
-    selected = [entry for entry in artifacts or [] if isinstance(entry, dict)
-                and (module_name is None or entry.get('module_name') == module_name)
-                and (version is None or _version(entry) == version)]
-    return sorted(selected, key=lambda entry: (str(entry.get('module_name')), _version(entry) or 0))
+    return sorted(_listing.select(artifacts, module_name, version), key=_listing.sort_key)
 
 
 def main():
-    spec = _argspec.connection_argument_spec()
-    spec.update(
+    module = _argspec.create_module(dict(
         module_name=dict(type='str'),
         version=dict(type='int'),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    ))
     client = _argspec.client_from_module(module)
     try:
         artifacts = client.list_artifacts()

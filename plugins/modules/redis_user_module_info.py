@@ -89,42 +89,22 @@ modules:
       is_bundled: false
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _listing
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module
 
 
-def _version(obj):
-    try:
-        return int(float(obj.get("version")))
-    except (TypeError, ValueError):
-        return None
-
-
 def select(modules, module_name=None, version=None, include_bundled=False):
-    selected = []
-    for obj in modules or []:
-        if not isinstance(obj, dict):
-            continue
-        if obj.get("is_bundled", False) and not include_bundled:
-            continue
-        if module_name is not None and obj.get("module_name") != module_name:
-            continue
-        if version is not None and _version(obj) != version:
-            continue
-        selected.append(obj)
-    return sorted(selected, key=lambda obj: (str(obj.get("module_name")), _version(obj) or 0, str(obj.get("uid"))))
+    selected = [obj for obj in _listing.select(modules, module_name, version)
+                if include_bundled or not obj.get("is_bundled", False)]
+    return sorted(selected, key=lambda obj: _listing.sort_key(obj) + (str(obj.get("uid")),))
 
 
 def main():
-    argument_spec = _argspec.connection_argument_spec()
-    argument_spec.update(
+    module = _argspec.create_module(dict(
         module_name=dict(type="str"),
         version=dict(type="int"),
         include_bundled=dict(type="bool", default=False),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    ))
     client = _argspec.client_from_module(module)
     try:
         modules = client.list_modules()
