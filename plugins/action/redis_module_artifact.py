@@ -31,7 +31,8 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, inspect_package
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package, find_package
 
 MODULE = 'redisops.custom_modules.redis_module_artifact'
 # Connection plugins whose "remote" host is the controller itself.
@@ -79,33 +80,20 @@ class ActionModule(ActionBase):
             return result
 
         try:
-            source = self._find_needle('files', src)
+            source = find_package(self, src, 'src')
         except AnsibleError as exc:
-            result.update(failed=True, changed=False, src=src,
-                          msg='src %s not found on the controller: %s (set remote_src: true for a path on the managed host)'
-                          % (src, to_text(exc)))
+            result.update(failed=True, changed=False, src=src, msg=to_text(exc))
             return result
 
-        real = None
         try:
-            real = self._loader.get_real_file(source, decrypt=True)
-            try:
-                package = inspect_package(real)
-            except ArtifactError as exc:
-                text = to_text(getattr(exc, 'msg', None) or exc)
-                if real != source:
-                    text = text.replace(real, source)  # name the file the user knows, not the decrypted copy
-                if source not in text:
-                    text = '%s: %s' % (source, text)
-                result.update(failed=True, changed=False, src=src, msg='invalid module package %s' % text)
-                return result
-            result.update(self._run_module(module_args, package, real, task_vars))
+            # package.path is the readable file: a vaulted package's decrypted copy lives until the block ends.
+            with controller_package(self, source) as package:
+                result.update(self._run_module(module_args, package, package.path, task_vars))
+        except ArtifactError as exc:
+            result.update(failed=True, changed=False, src=src, msg='invalid module package %s' % exc.msg)
         except AnsibleError as exc:
             result.update(failed=True, changed=False, src=src, msg=to_text(exc))
         finally:
-            if real is not None:
-                # Removes only a decrypted temporary copy of a vaulted file, never the source.
-                self._loader.cleanup_tmp_file(real)
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 

@@ -19,7 +19,8 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, inspect_package
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package, find_package
 
 MODULE = 'redisops.custom_modules.redis_user_module'
 
@@ -63,17 +64,5 @@ class ActionModule(ActionBase):
         return result
 
     def _controller_metadata(self, artifact):
-        try:
-            source = self._find_needle('files', artifact)
-        except AnsibleError as exc:
-            raise AnsibleError('artifact %s not found on the controller: %s (set remote_src: true for a path on the managed host)'
-                               % (artifact, to_text(exc)))
-        real = self._loader.get_real_file(source, decrypt=True)
-        try:
-            return inspect_package(real).metadata
-        except ArtifactError as exc:
-            # Name the file the user gave, not the decrypted temporary copy.
-            raise ArtifactError(to_text(exc.msg).replace(real, source), source)
-        finally:
-            # Only removes the decrypted temporary copy of a vaulted file, never the source.
-            self._loader.cleanup_tmp_file(real)
+        with controller_package(self, find_package(self, artifact, 'artifact')) as package:
+            return package.metadata

@@ -6,7 +6,6 @@ Ansible's plumbing (module execution, temporary directory, file transfer) is moc
 inspection is the real one, on the real test module packages.
 """
 
-import posixpath
 from unittest import mock
 
 import pytest
@@ -18,45 +17,32 @@ from ansible_collections.redisops.custom_modules.plugins.action import redis_mod
 REMOTE_TMP = "/home/ops/.ansible/tmp/ansible-tmp-123-456"
 
 
-def make_plugin(args, found, real=None, transport="ssh", become=False, check_mode=False, probe=None, final=None):
-    task = mock.MagicMock()
-    task.args = dict(args)
-    task.async_val = 0
-    task.check_mode = check_mode
-    task.action = action.MODULE
-    loader = mock.MagicMock()
-    if isinstance(found, Exception):
-        loader.path_dwim_relative_stack.side_effect = found
-    else:
-        loader.path_dwim_relative_stack.return_value = found
-    loader.get_real_file.return_value = real or found
-    connection = mock.MagicMock()
-    connection.transport = transport
-    connection._shell.tmpdir = None
-    connection._shell.join_path.side_effect = posixpath.join
-    play_context = mock.MagicMock()
-    play_context.become = become
-    plugin = action.ActionModule(task, connection, play_context, loader, mock.MagicMock(), None)
+@pytest.fixture
+def make_plugin(action_plugin):
+    def make(args, found, real=None, transport="ssh", become=False, check_mode=False, probe=None, final=None):
+        plugin = action_plugin(action, args, found, real=real, transport=transport, become=become, check_mode=check_mode)
+        connection = plugin._connection
 
-    probe = dict(changed=False, upload_required=True) if probe is None else probe
-    final = dict(changed=True, uploaded=True) if final is None else final
+        probe = dict(changed=False, upload_required=True) if probe is None else probe
+        final = dict(changed=True, uploaded=True) if final is None else final
 
-    def execute(module_name=None, module_args=None, task_vars=None):
-        assert module_name == action.MODULE
-        if "_package" in module_args:
-            return dict(probe)
-        return dict(final)
+        def execute(module_name=None, module_args=None, task_vars=None):
+            assert module_name == action.MODULE
+            if "_package" in module_args:
+                return dict(probe)
+            return dict(final)
 
-    def make_tmp():
-        connection._shell.tmpdir = REMOTE_TMP
-        return REMOTE_TMP
+        def make_tmp():
+            connection._shell.tmpdir = REMOTE_TMP
+            return REMOTE_TMP
 
-    plugin._execute_module = mock.MagicMock(side_effect=execute)
-    plugin._make_tmp_path = mock.MagicMock(side_effect=make_tmp)
-    plugin._transfer_file = mock.MagicMock()
-    plugin._fixup_perms2 = mock.MagicMock()
-    plugin._remove_tmp_path = mock.MagicMock()
-    return plugin
+        plugin._execute_module = mock.MagicMock(side_effect=execute)
+        plugin._make_tmp_path = mock.MagicMock(side_effect=make_tmp)
+        plugin._transfer_file = mock.MagicMock()
+        plugin._fixup_perms2 = mock.MagicMock()
+        plugin._remove_tmp_path = mock.MagicMock()
+        return plugin
+    return make
 
 
 def calls(plugin):
@@ -68,7 +54,7 @@ def v1(testmodules):
     return testmodules.v1["path"]
 
 
-def test_remote_upload_needed_probes_then_transfers(v1):
+def test_remote_upload_needed_probes_then_transfers(make_plugin, v1):
     plugin = make_plugin(dict(src="hello-1.0.0.zip", password="pw", allow_uploads=True), found=v1)
     result = plugin.run(task_vars={})
     assert result["changed"] is True and "upload_required" not in result
@@ -85,7 +71,7 @@ def test_remote_upload_needed_probes_then_transfers(v1):
     assert plugin._loader.path_dwim_relative_stack.call_args[0][1:] == ("files", "hello-1.0.0.zip")
 
 
-def test_remote_already_listed_skips_the_transfer(v1):
+def test_remote_already_listed_skips_the_transfer(make_plugin, v1):
     plugin = make_plugin(dict(src="hello-1.0.0.zip"), found=v1, probe=dict(changed=False, artifacts=[]))
     result = plugin.run(task_vars={})
     assert result["changed"] is False
@@ -94,7 +80,7 @@ def test_remote_already_listed_skips_the_transfer(v1):
     plugin._make_tmp_path.assert_not_called()
 
 
-def test_remote_check_mode_never_transfers(v1):
+def test_remote_check_mode_never_transfers(make_plugin, v1):
     plugin = make_plugin(dict(src="hello-1.0.0.zip"), found=v1, check_mode=True, probe=dict(changed=True, uploaded=True))
     result = plugin.run(task_vars={})
     assert result["changed"] is True
@@ -102,7 +88,7 @@ def test_remote_check_mode_never_transfers(v1):
     plugin._transfer_file.assert_not_called()
 
 
-def test_remote_probe_failure_is_returned_without_transfer(v1):
+def test_remote_probe_failure_is_returned_without_transfer(make_plugin, v1):
     plugin = make_plugin(dict(src="hello-1.0.0.zip"), found=v1,
                          probe=dict(failed=True, msg="node 1 (127.0.0.11) cannot run hello"))
     result = plugin.run(task_vars={})
@@ -110,7 +96,7 @@ def test_remote_probe_failure_is_returned_without_transfer(v1):
     plugin._transfer_file.assert_not_called()
 
 
-def test_on_controller_uses_the_file_in_place(v1):
+def test_on_controller_uses_the_file_in_place(make_plugin, v1):
     plugin = make_plugin(dict(src="hello-1.0.0.zip"), found=v1, transport="local", become=False)
     plugin.run(task_vars={})
     (only,) = calls(plugin)
@@ -118,14 +104,14 @@ def test_on_controller_uses_the_file_in_place(v1):
     plugin._transfer_file.assert_not_called()
 
 
-def test_local_with_become_transfers(v1):
+def test_local_with_become_transfers(make_plugin, v1):
     plugin = make_plugin(dict(src="hello-1.0.0.zip"), found=v1, transport="local", become=True)
     plugin.run(task_vars={})
     assert len(calls(plugin)) == 2
     plugin._transfer_file.assert_called_once()
 
 
-def test_vaulted_package_is_decrypted_and_cleaned_up(v1):
+def test_vaulted_package_is_decrypted_and_cleaned_up(make_plugin, v1):
     plugin = make_plugin(dict(src="hello.zip"), found="/play/files/hello.zip", real=v1)
     plugin.run(task_vars={})
     plugin._loader.get_real_file.assert_called_once_with("/play/files/hello.zip", decrypt=True)
@@ -133,7 +119,7 @@ def test_vaulted_package_is_decrypted_and_cleaned_up(v1):
     plugin._loader.cleanup_tmp_file.assert_called_once_with(v1)
 
 
-def test_malformed_package_fails_and_nothing_runs(tmp_path):
+def test_malformed_package_fails_and_nothing_runs(make_plugin, tmp_path):
     bad = tmp_path / "broken.zip"
     bad.write_bytes(b"not a zip at all")
     plugin = make_plugin(dict(src="broken.zip"), found=str(bad))
@@ -145,7 +131,7 @@ def test_malformed_package_fails_and_nothing_runs(tmp_path):
     plugin._loader.cleanup_tmp_file.assert_called_once_with(str(bad))
 
 
-def test_malformed_vaulted_package_names_the_source_not_the_decrypted_copy(tmp_path):
+def test_malformed_vaulted_package_names_the_source_not_the_decrypted_copy(make_plugin, tmp_path):
     decrypted = tmp_path / "tmpXYZ"
     decrypted.write_bytes(b"garbage")
     plugin = make_plugin(dict(src="broken.zip"), found="/play/files/broken.zip", real=str(decrypted))
@@ -154,14 +140,14 @@ def test_malformed_vaulted_package_names_the_source_not_the_decrypted_copy(tmp_p
     assert "/play/files/broken.zip" in result["msg"] and str(decrypted) not in result["msg"]
 
 
-def test_missing_src_on_the_controller():
+def test_missing_src_on_the_controller(make_plugin):
     plugin = make_plugin(dict(src="nope.zip"), found=AnsibleFileNotFound("Could not find or access 'nope.zip'"))
     result = plugin.run(task_vars={})
     assert result["failed"] is True and "not found on the controller" in result["msg"] and "remote_src" in result["msg"]
     plugin._execute_module.assert_not_called()
 
 
-def test_absent_with_src_passes_the_identity_only(testmodules):
+def test_absent_with_src_passes_the_identity_only(make_plugin, testmodules):
     plugin = make_plugin(dict(src="hello-2.0.0.zip", state="absent"), found=testmodules.v2["path"],
                          final=dict(changed=True))
     plugin.run(task_vars={})
@@ -175,7 +161,7 @@ def test_absent_with_src_passes_the_identity_only(testmodules):
     dict(state="absent", module_name="hello", version=10000),
     dict(src="hello.zip", module_name="hello"),  # conflict: the module reports it
 ])
-def test_passes_through_unchanged(args):
+def test_passes_through_unchanged(make_plugin, args):
     plugin = make_plugin(args, found="/unused")
     plugin.run(task_vars={})
     (only,) = calls(plugin)
@@ -183,14 +169,14 @@ def test_passes_through_unchanged(args):
     plugin._loader.path_dwim_relative_stack.assert_not_called()
 
 
-def test_private_option_is_refused():
+def test_private_option_is_refused(make_plugin):
     plugin = make_plugin(dict(src="x.zip", _package=dict(module_name="x")), found="/unused")
     result = plugin.run(task_vars={})
     assert result["failed"] is True and "private" in result["msg"]
     plugin._execute_module.assert_not_called()
 
 
-def test_bad_remote_src_value():
+def test_bad_remote_src_value(make_plugin):
     plugin = make_plugin(dict(src="x.zip", remote_src="maybe"), found="/unused")
     result = plugin.run(task_vars={})
     assert result["failed"] is True and "remote_src" in result["msg"]

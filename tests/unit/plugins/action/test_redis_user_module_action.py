@@ -18,23 +18,13 @@ class FakePackage(object):
     metadata = METADATA
 
 
-def make_plugin(args, found="/play/files/hello-1.0.0.zip", real=None):
-    task = mock.MagicMock()
-    task.args = dict(args)
-    task.async_val = 0
-    task.check_mode = False
-    task.action = action.MODULE
-    loader = mock.MagicMock()
-    if isinstance(found, Exception):
-        loader.path_dwim_relative_stack.side_effect = found
-    else:
-        loader.path_dwim_relative_stack.return_value = found
-    loader.get_real_file.return_value = real or found
-    connection = mock.MagicMock()
-    connection._shell.tmpdir = None
-    plugin = action.ActionModule(task, connection, mock.MagicMock(), loader, mock.MagicMock(), None)
-    plugin._execute_module = mock.MagicMock(return_value=dict(changed=True, module=METADATA))
-    return plugin
+@pytest.fixture
+def make_plugin(action_plugin):
+    def make(args, found="/play/files/hello-1.0.0.zip", real=None):
+        plugin = action_plugin(action, args, found, real=real)
+        plugin._execute_module = mock.MagicMock(return_value=dict(changed=True, module=METADATA))
+        return plugin
+    return make
 
 
 def module_args(plugin):
@@ -45,17 +35,17 @@ def module_args(plugin):
 
 
 @pytest.fixture
-def inspected(monkeypatch):
+def inspected(inspect_package):
     paths = []
 
     def inspect(path):
         paths.append(path)
         return FakePackage()
-    monkeypatch.setattr(action, "inspect_package", inspect)
+    inspect_package(inspect)
     return paths
 
 
-def test_controller_artifact_becomes_metadata(inspected):
+def test_controller_artifact_becomes_metadata(make_plugin, inspected):
     plugin = make_plugin(dict(artifact="hello-1.0.0.zip", allow_uploads=True, password="pw"))
     result = plugin.run(task_vars={})
     assert result["changed"] is True
@@ -67,7 +57,7 @@ def test_controller_artifact_becomes_metadata(inspected):
     assert inspected == ["/play/files/hello-1.0.0.zip"]
 
 
-def test_vaulted_artifact_is_decrypted_then_cleaned_up(inspected):
+def test_vaulted_artifact_is_decrypted_then_cleaned_up(make_plugin, inspected):
     plugin = make_plugin(dict(artifact="hello.zip"), found="/play/files/hello.zip", real="/tmp/decrypted")
     plugin.run(task_vars={})
     plugin._loader.get_real_file.assert_called_once_with("/play/files/hello.zip", decrypt=True)
@@ -75,7 +65,7 @@ def test_vaulted_artifact_is_decrypted_then_cleaned_up(inspected):
     assert inspected == ["/tmp/decrypted"]
 
 
-def test_absent_with_artifact_passes_identity(inspected):
+def test_absent_with_artifact_passes_identity(make_plugin, inspected):
     plugin = make_plugin(dict(artifact="hello.zip", state="absent"))
     plugin.run(task_vars={})
     args = module_args(plugin)
@@ -89,31 +79,31 @@ def test_absent_with_artifact_passes_identity(inspected):
     dict(state="absent", module_name="hello", version=10000),
     dict(artifact="hello.zip", metadata=METADATA),  # conflict: left to the module's own validation
 ])
-def test_module_runs_unchanged(inspected, args):
+def test_module_runs_unchanged(make_plugin, inspected, args):
     plugin = make_plugin(args)
     plugin.run(task_vars={})
     assert module_args(plugin) == args
     assert inspected == []
 
 
-def test_bad_remote_src(inspected):
+def test_bad_remote_src(make_plugin, inspected):
     plugin = make_plugin(dict(artifact="hello.zip", remote_src="maybe"))
     result = plugin.run(task_vars={})
     assert result["failed"] and "remote_src" in result["msg"]
     plugin._execute_module.assert_not_called()
 
 
-def test_missing_artifact(inspected):
+def test_missing_artifact(make_plugin, inspected):
     plugin = make_plugin(dict(artifact="nope.zip"), found=AnsibleFileNotFound("Could not find or access 'nope.zip'"))
     result = plugin.run(task_vars={})
     assert result["failed"] and "nope.zip" in result["msg"] and "remote_src: true" in result["msg"]
     plugin._execute_module.assert_not_called()
 
 
-def test_broken_package(monkeypatch):
+def test_broken_package(make_plugin, inspect_package):
     def inspect(path):
         raise ArtifactError("%s: module.json missing" % path, path)
-    monkeypatch.setattr(action, "inspect_package", inspect)
+    inspect_package(inspect)
     plugin = make_plugin(dict(artifact="broken.zip"), found="/play/files/broken.zip")
     result = plugin.run(task_vars={})
     assert result["failed"] and "module.json missing" in result["msg"] and "broken.zip" in result["msg"]
@@ -121,7 +111,7 @@ def test_broken_package(monkeypatch):
     plugin._execute_module.assert_not_called()
 
 
-def test_real_package(testmodules):
+def test_real_package(make_plugin, testmodules):
     path = testmodules.v1["path"]
     plugin = make_plugin(dict(artifact=path), found=path)
     plugin.run(task_vars={})
@@ -130,10 +120,10 @@ def test_real_package(testmodules):
     assert metadata["commands"]
 
 
-def test_broken_vaulted_package_names_the_source(monkeypatch):
+def test_broken_vaulted_package_names_the_source(make_plugin, inspect_package):
     def inspect(path):
         raise ArtifactError("%s: not a zip file" % path, path)
-    monkeypatch.setattr(action, "inspect_package", inspect)
+    inspect_package(inspect)
     plugin = make_plugin(dict(artifact="v.zip"), found="/play/files/v.zip", real="/tmp/ansible-decrypted-xyz")
     result = plugin.run(task_vars={})
     assert result["failed"] and result["msg"] == "artifact /play/files/v.zip: not a zip file"

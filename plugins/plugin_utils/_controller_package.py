@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A module package on the controller, as the action plugins read it: found, decrypted, inspected, cleaned up.
+
+Controller-side only (action plugins). This module is private to this collection: its interface
+may change without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import contextlib
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, inspect_package
+
+
+def find_package(action, path, option):
+    """The controller path of ``path``, resolved like copy's src (a role's ``files/`` is searched).
+
+    ``option`` names the task option in the AnsibleError raised when there is no such file.
+    Private to this collection.
+    """
+    try:
+        return action._find_needle('files', path)
+    except AnsibleError as exc:
+        raise AnsibleError('%s %s not found on the controller: %s (set remote_src: true for a path on the managed host)'
+                           % (option, path, to_text(exc)))
+
+
+@contextlib.contextmanager
+def controller_package(action, source):
+    """Decrypt ``source`` when it is vaulted, inspect it, and yield the Package.
+
+    The Package's ``path`` is the readable file (the decrypted temporary copy of a vaulted file),
+    valid until the block ends; then the copy is removed (never the source). An invalid package
+    raises ArtifactError whose ``msg`` names ``source``, not the decrypted copy; a vault failure
+    raises AnsibleError. Private to this collection.
+    """
+    loader = action._loader
+    real = loader.get_real_file(source, decrypt=True)
+    try:
+        try:
+            package = inspect_package(real)
+        except ArtifactError as exc:
+            text = to_text(getattr(exc, 'msg', None) or exc)
+            if real != source:
+                text = text.replace(real, source)
+            if source not in text:
+                text = '%s: %s' % (source, text)
+            raise ArtifactError(text, source)
+        yield package
+    finally:
+        loader.cleanup_tmp_file(real)
