@@ -4,6 +4,8 @@
 
 `run_module(main, args, check_mode=False, diff=False)` returns a ModuleResult: the parsed result
 (dict access), `.failed`, `.rc` and `.raw` (the printed text, to assert that a secret is absent).
+`module_runner` binds it to one module and its connection options; `fake_client` puts a fake REST
+client (built on `FakeREST`) in place of the real one.
 """
 
 import json
@@ -11,6 +13,8 @@ import json
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, hint_for
 
 
 class ModuleResult(dict):
@@ -48,3 +52,82 @@ def run_module(capsys):
         return ModuleResult(data, rc, raw)
 
     return run
+
+
+# -- fakes of the REST client ---------------------------------------------------------------------
+# Test modules import these (from tests.unit.plugins.modules.conftest import ...); the fixtures below
+# need no import.
+
+def http_error(method, path, status, error_code=None, description="refused"):
+    """The RedisEnterpriseError the real client raises for this answer, hint included."""
+    return RedisEnterpriseError(description, method=method, path=path, status=status, error_code=error_code,
+                                description=description, hint=hint_for(method, path, status, error_code))
+
+
+class FakeREST(object):
+    """The parts of a fake client every module test needs.
+
+    A call log (``calls``; ``writes()`` lists the calls named in WRITES), injected failures
+    (``fail``: method name -> exceptions raised by its next calls) and the cluster's
+    allow_modules_upload setting (GET/PUT /v1/cluster; ``allow_upload=None``: no such setting, as on 8.0).
+    """
+
+    WRITES = ()
+
+    def __init__(self, allow_upload=True):
+        self.cluster = {"name": "c1"}
+        if allow_upload is not None:
+            self.cluster["allow_modules_upload"] = allow_upload
+        self.calls = []
+        self.fail = {}
+
+    def _call(self, name):
+        self.calls.append(name)
+        pending = self.fail.get(name)
+        if pending:
+            raise pending.pop(0)
+
+    def writes(self):
+        return [call for call in self.calls if call in self.WRITES]
+
+    def get_cluster(self):
+        self._call("get_cluster")
+        return dict(self.cluster)
+
+    def set_allow_modules_upload(self, value):
+        self._call("set_allow_modules_upload")
+        self.cluster["allow_modules_upload"] = value
+        return dict(self.cluster)
+
+
+@pytest.fixture
+def fake_client(monkeypatch):
+    """fake_client(factory) -> make: make(**kwargs) builds factory(**kwargs), the client every module then gets."""
+    holder = {}
+    monkeypatch.setattr(_argspec, "client_from_module", lambda module, **kw: holder["client"])
+
+    def install(factory):
+        def make(**kwargs):
+            holder["client"] = factory(**kwargs)
+            return holder["client"]
+        return make
+    return install
+
+
+@pytest.fixture
+def module_runner(run_module):
+    """module_runner(main, conn, secret=None) -> run(args, check_mode=False, diff=False).
+
+    ``args`` are merged over ``conn``; with ``secret``, asserts that it is never printed, nor a traceback.
+    """
+    def bind(main, conn, secret=None):
+        def run(args, **kwargs):
+            merged = dict(conn)
+            merged.update(args)
+            result = run_module(main, merged, **kwargs)
+            if secret is not None:
+                assert secret not in result.raw
+                assert "Traceback" not in result.raw
+            return result
+        return run
+    return bind

@@ -14,9 +14,9 @@ import pytest
 
 from ansible.module_utils import _internal as _module_utils_internal
 from ansible.module_utils.common import warnings as _warnings
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
-from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, hint_for
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_module_artifact
+from tests.unit.plugins.modules.conftest import FakeREST, http_error
 
 PASSWORD = "s3cr3t-Pa55word"
 URL = "https://127.0.0.11:9443"
@@ -36,35 +36,18 @@ def three_nodes(**overrides):
     return nodes
 
 
-def http_error(method, path, status, error_code=None, description="refused"):
-    return RedisEnterpriseError(description, method=method, path=path, status=status, error_code=error_code,
-                                description=description, hint=hint_for(method, path, status, error_code))
-
-
-class FakeNode(object):
+class FakeNode(FakeREST):
     """One node's API: GET/POST/DELETE artifacts, GET /v1/nodes, GET/PUT /v1/cluster."""
 
     base_url = URL
+    WRITES = WRITES
 
     def __init__(self, artifacts=None, nodes=None, allow_upload=True, upload_lists=True):
+        super(FakeNode, self).__init__(allow_upload)
         self.artifacts = [copy.deepcopy(a) for a in artifacts or []]
         self.nodes = nodes if nodes is not None else three_nodes()
-        self.cluster = {"name": "c1"}
-        if allow_upload is not None:
-            self.cluster["allow_modules_upload"] = allow_upload
         self.upload_lists = upload_lists
-        self.calls = []
         self.uploaded_paths = []
-        self.fail = {}  # method name -> exceptions raised by its next calls
-
-    def _call(self, name):
-        self.calls.append(name)
-        pending = self.fail.get(name)
-        if pending:
-            raise pending.pop(0)
-
-    def writes(self):
-        return [call for call in self.calls if call in WRITES]
 
     def list_artifacts(self):
         self._call("list_artifacts")
@@ -73,14 +56,6 @@ class FakeNode(object):
     def list_nodes(self):
         self._call("list_nodes")
         return copy.deepcopy(self.nodes)
-
-    def get_cluster(self):
-        self._call("get_cluster")
-        return dict(self.cluster)
-
-    def set_allow_modules_upload(self, value):
-        self._call("set_allow_modules_upload")
-        self.cluster["allow_modules_upload"] = value
 
     def upload_artifact(self, path):
         self._call("upload_artifact")
@@ -120,24 +95,13 @@ def no_leftover_warnings(monkeypatch):
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    holder = {}
-
-    def make(**kwargs):
-        holder["client"] = FakeNode(**kwargs)
-        return holder["client"]
-
-    monkeypatch.setattr(_argspec, "client_from_module", lambda module, **kw: holder["client"])
-    return make
+def fake(fake_client):
+    return fake_client(FakeNode)
 
 
 @pytest.fixture
-def run(run_module):
-    def go(args, **kwargs):
-        merged = dict(CONN)
-        merged.update(args)
-        return run_module(redis_module_artifact.main, merged, **kwargs)
-    return go
+def run(module_runner):
+    return module_runner(redis_module_artifact.main, CONN)
 
 
 @pytest.fixture

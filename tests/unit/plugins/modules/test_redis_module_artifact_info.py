@@ -4,7 +4,6 @@
 
 import pytest
 
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, hint_for
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_module_artifact_info
 
@@ -31,24 +30,13 @@ class FakeNode(object):
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    holder = {}
-
-    def make(**kwargs):
-        holder["client"] = FakeNode(**kwargs)
-        return holder["client"]
-
-    monkeypatch.setattr(_argspec, "client_from_module", lambda module, **kw: holder["client"])
-    return make
+def fake(fake_client):
+    return fake_client(FakeNode)
 
 
 @pytest.fixture
-def run(run_module):
-    def go(args, **kwargs):
-        merged = dict(CONN)
-        merged.update(args)
-        return run_module(redis_module_artifact_info.main, merged, **kwargs)
-    return go
+def run(module_runner):
+    return module_runner(redis_module_artifact_info.main, CONN)
 
 
 @pytest.mark.parametrize("filters, expected", [

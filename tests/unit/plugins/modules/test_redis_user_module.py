@@ -10,10 +10,9 @@ import copy
 
 import pytest
 
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
-from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, hint_for
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_user_module
+from tests.unit.plugins.modules.conftest import FakeREST, http_error
 
 PASSWORD = "s3cr3t-Pa55word"
 CONN = dict(url="https://127.0.0.11:9443", username="admin@redis.test", password=PASSWORD)
@@ -36,55 +35,30 @@ def server_object(metadata, uid="7e9f0c2a1b3d4e5f60718293a4b5c6d7"):
     return obj
 
 
-def http_error(method, path, status, error_code=None, description="refused"):
-    return RedisEnterpriseError(description, method=method, path=path, status=status, error_code=error_code,
-                                description=description, hint=hint_for(method, path, status, error_code))
+class FakeClient(FakeREST):
+    WRITES = WRITES
 
-
-class FakeClient(object):
     def __init__(self, modules=None, bdbs=None, allow_upload=True):
+        super(FakeClient, self).__init__(allow_upload)
         self.modules = [copy.deepcopy(BUNDLED)] + [copy.deepcopy(m) for m in modules or []]
         self.bdbs = list(bdbs or [])
-        self.cluster = {"name": "c1"}
-        if allow_upload is not None:
-            self.cluster["allow_modules_upload"] = allow_upload
-        self.calls = []
-        self.fail = {}  # method name -> list of exceptions raised by its next calls
         self.on_create = None  # hook run before a create, e.g. to simulate a concurrent writer
         self.on_delete = None
         self.uids = 0
 
-    def _maybe_fail(self, name):
-        self.calls.append(name)
-        pending = self.fail.get(name)
-        if pending:
-            raise pending.pop(0)
-
-    def writes(self):
-        return [call for call in self.calls if call in WRITES]
-
     def list_modules(self):
-        self._maybe_fail("list_modules")
+        self._call("list_modules")
         return copy.deepcopy(self.modules)
 
     def list_bdbs(self):
-        self._maybe_fail("list_bdbs")
+        self._call("list_bdbs")
         return copy.deepcopy(self.bdbs)
-
-    def get_cluster(self):
-        self._maybe_fail("get_cluster")
-        return dict(self.cluster)
-
-    def set_allow_modules_upload(self, value):
-        self._maybe_fail("set_allow_modules_upload")
-        self.cluster["allow_modules_upload"] = value
-        return dict(self.cluster)
 
     def create_user_module(self, metadata):
         if self.on_create:
             hook, self.on_create = self.on_create, None
             hook(self)
-        self._maybe_fail("create_user_module")
+        self._call("create_user_module")
         if self.cluster.get("allow_modules_upload") is False:
             raise http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled")
         for obj in self.modules:
@@ -99,7 +73,7 @@ class FakeClient(object):
         if self.on_delete:
             hook, self.on_delete = self.on_delete, None
             hook(self)
-        self._maybe_fail("delete_user_module")
+        self._call("delete_user_module")
         for obj in self.modules:
             if obj["uid"] == uid:
                 self.modules.remove(obj)
@@ -108,25 +82,13 @@ class FakeClient(object):
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    holder = {}
-
-    def make(**kwargs):
-        holder["client"] = FakeClient(**kwargs)
-        return holder["client"]
-
-    monkeypatch.setattr(_argspec, "client_from_module", lambda module, **kw: holder["client"])
-    return make
+def fake(fake_client):
+    return fake_client(FakeClient)
 
 
 @pytest.fixture
-def run(run_module):
-    def go(args, **kwargs):
-        result = run_module(redis_user_module.main, dict(CONN, **args), **kwargs)
-        assert PASSWORD not in result.raw
-        assert "Traceback" not in result.raw
-        return result
-    return go
+def run(module_runner):
+    return module_runner(redis_user_module.main, CONN, secret=PASSWORD)
 
 
 def user_objects(client):

@@ -4,7 +4,6 @@
 
 import pytest
 
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_user_module_info
 
@@ -34,19 +33,13 @@ class FakeClient(object):
 
 
 @pytest.fixture
-def client(monkeypatch):
-    fake = FakeClient(MODULES)
-    monkeypatch.setattr(_argspec, "client_from_module", lambda module, **kw: fake)
-    return fake
+def client(fake_client):
+    return fake_client(FakeClient)(modules=MODULES)
 
 
 @pytest.fixture
-def run(run_module):
-    def go(args, **kwargs):
-        result = run_module(redis_user_module_info.main, dict(CONN, **args), **kwargs)
-        assert PASSWORD not in result.raw
-        return result
-    return go
+def run(module_runner):
+    return module_runner(redis_user_module_info.main, CONN, secret=PASSWORD)
 
 
 def uids(result):
