@@ -91,3 +91,16 @@ def test_403_admin_hint_names_admin_role():
 
 def test_permission_unknown_path():
     assert _errors.permission_for('GET', '/v1/users') is None
+
+
+def test_failure_reports_msg_and_extra_only():
+    exc = _errors.failure('module hello differs', differences=['display_name'], error_code='x')
+    assert isinstance(exc, RedisEnterpriseError)
+    assert str(exc) == 'module hello differs'
+    assert exc.to_result() == {'msg': 'module hello differs', 'differences': ['display_name'], 'error_code': 'x'}
+
+
+def test_fail_module_keeps_the_failures_own_extra():
+    module = _FakeModule()
+    fail_module(module, _errors.failure('m', node={'uid': 1}), node={}, allow_modules_upload_changed=False)
+    assert module.failed == {'msg': 'm', 'node': {'uid': 1}, 'allow_modules_upload_changed': False}

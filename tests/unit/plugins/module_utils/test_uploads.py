@@ -1,0 +1,86 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""UploadGate: allow_modules_upload read only when a write is needed, enabled only when allowed."""
+
+import pytest
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
+
+REFUSED = RedisEnterpriseError('Module upload is disabled', method='POST', path='/v2/modules/user-defined', status=403,
+                               error_code='modules_upload_disabled')
+
+
+class Cluster(object):
+    def __init__(self, setting):
+        self.cluster = {} if setting is None else {'allow_modules_upload': setting}
+        self.calls = []
+
+    def get_cluster(self):
+        self.calls.append('get_cluster')
+        return dict(self.cluster)
+
+    def set_allow_modules_upload(self, value):
+        self.calls.append('set_allow_modules_upload')
+        self.cluster['allow_modules_upload'] = value
+
+
+def gate(client, allow_uploads=False, check_mode=False):
+    return UploadGate(client, allow_uploads, check_mode, 'POST /v2/modules/user-defined', 'Nothing was changed')
+
+
+@pytest.mark.parametrize('setting', [True, None])
+def test_nothing_to_do(setting):
+    client = Cluster(setting)
+    uploads = gate(client)
+    uploads.ensure()
+    uploads.ensure()
+    assert client.calls == ['get_cluster']
+    assert uploads.result() == dict(allow_modules_upload_changed=False, allow_modules_upload_before=setting)
+
+
+def test_disabled_and_not_allowed_fails_before_writing():
+    client = Cluster(False)
+    with pytest.raises(RedisEnterpriseError) as caught:
+        gate(client).check()
+    assert caught.value.msg == (
+        'uploads are disabled on this cluster (allow_modules_upload is false), so POST /v2/modules/user-defined would be '
+        'refused with HTTP 403 modules_upload_disabled; set allow_uploads: true to let this module enable it. '
+        'Nothing was changed')
+    assert caught.value.to_result() == dict(msg=caught.value.msg, error_code='modules_upload_disabled')
+    assert client.calls == ['get_cluster']
+
+
+@pytest.mark.parametrize('check_mode, calls', [(False, ['get_cluster', 'set_allow_modules_upload']), (True, ['get_cluster'])])
+def test_disabled_and_allowed_is_enabled_once(check_mode, calls):
+    client = Cluster(False)
+    uploads = gate(client, allow_uploads=True, check_mode=check_mode)
+    uploads.ensure()
+    uploads.enable()
+    assert client.calls == calls
+    assert uploads.result() == dict(allow_modules_upload_changed=True, allow_modules_upload_before=False)
+
+
+def test_write_refused_is_enabled_and_resent_once():
+    client = Cluster(None)
+    sent = []
+
+    def send(value):
+        sent.append(value)
+        if len(sent) == 1:
+            raise REFUSED
+        return value
+    assert gate(client, allow_uploads=True).write(send, 'x') == 'x'
+    assert sent == ['x', 'x'] and client.calls == ['set_allow_modules_upload']
+
+
+@pytest.mark.parametrize('allow_uploads', [False, True])
+def test_write_refused_again_is_raised(allow_uploads):
+    client = Cluster(None)
+    uploads = gate(client, allow_uploads=allow_uploads)
+
+    def send():
+        raise REFUSED
+    with pytest.raises(RedisEnterpriseError):
+        uploads.write(send)
+    assert uploads.changed is allow_uploads
