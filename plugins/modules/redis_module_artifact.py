@@ -294,7 +294,7 @@ class PackageFacts(object):
         missing = [key for key in ('module_name', 'version') if facts.get(key) is None]
         if missing:
             raise failure('_package is missing %s (it is set by the action plugin; do not set it in a task)'
-                                % ', '.join(missing))
+                          % ', '.join(missing))
         self.path = facts.get('path')
         self.module_name = facts['module_name']
         self.version = coerce_version(facts['version'], facts['version'])
