@@ -87,7 +87,7 @@ class ActionModule(ActionBase):
 
         try:
             # package.path is the readable file: a vaulted package's decrypted copy lives until the block ends.
-            with controller_package(self, source) as package:
+            with controller_package(self._loader, source) as package:
                 result.update(self._run_module(module_args, package, package.path, task_vars))
         except ArtifactError as exc:
             result.update(failed=True, changed=False, src=src, msg='invalid module package %s' % exc.msg)

@@ -64,5 +64,5 @@ class ActionModule(ActionBase):
         return result
 
     def _controller_metadata(self, artifact):
-        with controller_package(self, find_package(self, artifact, 'artifact')) as package:
+        with controller_package(self._loader, find_package(self, artifact, 'artifact')) as package:
             return package.metadata

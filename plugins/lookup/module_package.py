@@ -119,7 +119,8 @@ from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, inspect_package
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
 
 
 class LookupModule(LookupBase):
@@ -137,17 +138,12 @@ class LookupModule(LookupBase):
                 'the role, then of the playbook (-vvvvv lists every place)' % term)
         path = os.path.abspath(to_native(found))
         try:
-            real = self._loader.get_real_file(path, decrypt=True)
+            with controller_package(self._loader, path) as package:
+                pass
+        except ArtifactError as exc:
+            raise AnsibleLookupError(to_native(exc.msg))
         except AnsibleError as exc:
             raise AnsibleLookupError('module package %s cannot be decrypted: %s' % (path, to_native(exc)))
-        try:
-            package = inspect_package(real)
-        except ArtifactError as exc:
-            # Name the file the user knows, never the decrypted temporary copy.
-            raise AnsibleLookupError(to_native(exc.msg).replace(real, path))
-        finally:
-            # Removes only a decrypted temporary copy, never the package itself.
-            self._loader.cleanup_tmp_file(real)
         return dict(
             path=path,
             module_name=package.module_name,

@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""A module package on the controller, as the action plugins read it: found, decrypted, inspected, cleaned up.
+"""A module package on the controller, as the plugins read it: found, decrypted, inspected, cleaned up.
 
-Controller-side only (action plugins). This module is private to this collection: its interface
+Controller-side only (action and lookup plugins). This module is private to this collection: its interface
 may change without notice.
 """
 
@@ -34,15 +34,14 @@ def find_package(action, path, option):
 
 
 @contextlib.contextmanager
-def controller_package(action, source):
-    """Decrypt ``source`` when it is vaulted, inspect it, and yield the Package.
+def controller_package(loader, source):
+    """Decrypt ``source`` when it is vaulted (through the plugin's DataLoader), inspect it, and yield the Package.
 
     The Package's ``path`` is the readable file (the decrypted temporary copy of a vaulted file),
     valid until the block ends; then the copy is removed (never the source). An invalid package
     raises ArtifactError whose ``msg`` names ``source``, not the decrypted copy; a vault failure
     raises AnsibleError. Private to this collection.
     """
-    loader = action._loader
     real = loader.get_real_file(source, decrypt=True)
     try:
         try:
