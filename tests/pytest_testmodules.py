@@ -125,16 +125,22 @@ def redis_server_with_module(so_path, workdir, module_args=()):
                                 stdout=log, stderr=subprocess.STDOUT)
     client = redis.Redis(unix_socket_path=sock, decode_responses=True)
     try:
-        # the server listens once the module has loaded; poll with a plain socket, not through the client's retries
+        # Redis opens its socket before it loads modules, so a server about to exit on a module that
+        # does not load may still accept a first connection: it is ready once a PING is answered.
         deadline = time.monotonic() + 10
-        while not _accepts_connections(sock):
+        while True:
             if proc.poll() is not None:
                 with open(log_path) as log:
                     raise RuntimeError("redis-server exited (%s) loading %s:\n%s" % (proc.returncode, so_path, log.read()))
+            if _accepts_connections(sock):
+                try:
+                    client.ping()
+                    break
+                except redis.exceptions.ConnectionError:
+                    pass
             if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not open %s within 10 s" % sock)
+                raise RuntimeError("redis-server did not answer on %s within 10 s" % sock)
             time.sleep(0.01)
-        client.ping()
         yield client
     finally:
         client.close()
