@@ -118,7 +118,7 @@ compat: testmodules
 # and the emulators they start (each on loopback addresses of its own), and together they keep
 # both cores busy. Its log is printed when it ends (in full if it failed).
 test: venv link testmodules
-	@start=$$(date +%s); step() { t=$$(date +%s); $(MAKE) --no-print-directory $$1; \
+	@start=$$(date +%s); step() { t=$$(date +%s); $(MAKE) --no-print-directory $$1 || return 1; \
 	  echo "make test: $$1 passed in $$(( $$(date +%s) - t )) s"; }; \
 	step lint; step docs-check; step sanity; \
 	t=$$(date +%s); echo "make test: molecule started in the background (log: $(BUILD)/molecule.log)"; \
