@@ -141,7 +141,9 @@ def serve(args):
         emulator.shutdown()
         return 2
     doc = emulator.ready_document()
-    for path in (args.ready_file, ready_path):
+    # The state dir's copy first: whoever waits for --ready-file may then use any command that
+    # reads the state dir (inventory, fault, stop).
+    for path in (ready_path, args.ready_file):
         if path:
             write_json(path, doc, private=True)
     sys.stderr.write("emulator ready: %d cluster(s), %d node(s), state dir %s, control %s\n"
