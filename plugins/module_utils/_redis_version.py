@@ -167,11 +167,15 @@ def check_package(metadata, offered, what='the package', where='the cluster'):
             'these fields: set compatible_redis_version to the Redis version (major.minor) the module was built for'
             % (what, where, shown)))
     used = 'compatible_redis_version' if compatible is not None else 'min_redis_version'
-    if parse(compatible if compatible is not None else minimum) is None:
+    value = compatible if compatible is not None else minimum
+    if not isinstance(value, str):
         return Fit('unreadable', [], offered, problem=(
-            '%s has %s %s, which is not a Redis version such as "8.2"; fix module.json (ramp pack sets it from '
-            'compatible_redis_version in ramp.yml) and re-create the package'
-            % (what, used, _quote(compatible if compatible is not None else minimum))))
+            '%s has %s %r, which is not a string: write it as a string such as "8.2" (quote it in YAML, where 8.10 '
+            'would read as 8.1)' % (what, used, value)))
+    if parse(value) is None:
+        return Fit('unreadable', [], offered, problem=(
+            '%s has %s %s, which is not a Redis version such as "8.2"; fix module.json (ramp pack takes it from '
+            'ramp.yml) and re-create the package' % (what, used, _quote(value))))
     fitting = [version for version in offered if fits(metadata, version)]
     if fitting:
         return Fit('fits', fitting, offered)

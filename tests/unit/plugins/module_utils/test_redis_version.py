@@ -69,6 +69,8 @@ def test_cluster_versions_reads_both_formats_and_skips_memcached():
     ({'compatible_redis_version': '8.4'}, 'none', [], 'upgrade the cluster to a Redis Enterprise release that offers Redis 8.4'),
     ({'compatible_redis_version': '', 'min_redis_version': '6.0'}, 'none', [], 'set compatible_redis_version to the exact version'),
     ({'compatible_redis_version': 'eight'}, 'unreadable', [], 'compatible_redis_version "eight", which is not a Redis version'),
+    ({'compatible_redis_version': 8.2}, 'unreadable', [], 'compatible_redis_version 8.2, which is not a string: write it as a string such as "8.2"'),
+    ({'min_redis_version': 7}, 'unreadable', [], 'min_redis_version 7, which is not a string'),
     ({'min_redis_version': ''}, 'no_fields', [], 'names neither compatible_redis_version nor min_redis_version'),
 ])
 def test_check_package(metadata, status, versions, text):
