@@ -181,8 +181,12 @@ def check_package(metadata, offered, what='the package', where='the cluster'):
         return Fit('fits', fitting, offered)
     if compatible is not None:
         rule = 'compatible_redis_version must equal a database\'s Redis version (major.minor)'
-        todo = ('build and package the module for one of %s (set compatible_redis_version to it), or upgrade the '
-                'cluster to a Redis Enterprise release that offers Redis %s' % (shown, label(parse(compatible))))
+        wanted = parse(compatible)
+        todo = 'build and package the module for one of %s (set compatible_redis_version to it)' % shown
+        if wanted > offered[-1]:
+            todo += ', or upgrade the cluster to a Redis Enterprise release that offers Redis %s' % label(wanted)
+        elif wanted < offered[0]:
+            todo += '; Redis %s is older than every version the cluster offers' % label(wanted)
     else:
         rule = 'without compatible_redis_version, the major version of min_redis_version must match a database\'s'
         todo = ('build and package the module for Redis %s (set compatible_redis_version to the exact version)'

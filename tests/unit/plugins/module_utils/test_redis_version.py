@@ -87,6 +87,9 @@ def test_check_package(metadata, status, versions, text):
 def test_check_package_none_says_what_to_do():
     fit = rv.check_package({'compatible_redis_version': '6.2'}, OFFERED, what='hello 1.0.0', where='c1')
     assert 'build and package the module for one of 7.2, 7.4, 8.0, 8.2' in fit.problem
+    assert 'Redis 6.2 is older than every version the cluster offers' in fit.problem and 'upgrade' not in fit.problem
+    fit = rv.check_package({'compatible_redis_version': '7.6'}, OFFERED)
+    assert fit.problem.endswith('(set compatible_redis_version to it)')
     fit = rv.check_package({'min_redis_version': '9.0'}, OFFERED)
     assert 'Redis 7.x or 8.x' in fit.problem and 'major version of min_redis_version' in fit.problem
 
