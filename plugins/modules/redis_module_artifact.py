@@ -126,7 +126,8 @@ options:
   _package:
     description:
       - Private to this collection. The action plugin sets it to the identity, architecture, operating systems and Redis
-        versions (C(compatible_redis_version), C(min_redis_version)) of a package it checked on the controller, to learn whether an upload is needed before it copies the package.
+        versions (C(compatible_redis_version), C(min_redis_version)) of a package it checked on the controller, to learn
+        whether an upload is needed before it copies the package.
       - Do not set it in a task.
     type: dict
 notes:

@@ -48,9 +48,11 @@ def api(emulator, method, path, node=None, body=None):
 
 
 def artifacts_everywhere(emulator):
-    return dict((n["name"], [(a["module_name"], a["version"]) for a in api(emulator, "GET", "/v2/local/modules/user-defined/artifacts",
-                                                                             node=n["name"]).json()])
-                for n in emulator.nodes)
+    out = {}
+    for node in emulator.nodes:
+        listed = api(emulator, "GET", "/v2/local/modules/user-defined/artifacts", node=node["name"]).json()
+        out[node["name"]] = [(a["module_name"], a["version"]) for a in listed]
+    return out
 
 
 def user_modules(emulator):

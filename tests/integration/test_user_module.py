@@ -284,7 +284,7 @@ def test_in_use(play, emulator, testmodules):
     cluster.allow_upload(True)
     play(um_artifact=hello(testmodules))
     cluster.call("POST", "/v1/bdbs", {"name": "sessions", "memory_size": 100 * 1024 * 1024,
-                                  "module_list": [{"module_name": "hello", "semantic_version": "1.0.0"}]})
+                                      "module_list": [{"module_name": "hello", "semantic_version": "1.0.0"}]})
 
     mark = emulator.mark()
     result = play(um_state="absent", um_module_name="hello", um_version=10000)
