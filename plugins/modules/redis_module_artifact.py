@@ -150,7 +150,7 @@ EXAMPLES = r"""
   redisops.custom_modules.redis_module_artifact:
     username: admin@example.com
     password: "{{ vault_redis_admin_password }}"
-    validate_certs: false
+    ca_path: /etc/pki/redis-enterprise-ca.pem
     src: files/hello-1.0.0.zip
 
 - name: Upload a package that is already on the node
