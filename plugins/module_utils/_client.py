@@ -135,7 +135,7 @@ def check_url(url, allow_http=False):
                                    % _https_suggestion(None))
     shown = _shown(url)
     if '://' not in url:
-        hostname = urlsplit('//' + url.rpartition('@')[2]).hostname
+        hostname = urlsplit('//' + url.rpartition('@')[2].lstrip('/')).hostname
         raise RedisEnterpriseError(
             'url %s has no scheme: write it as %s (the REST API is served over HTTPS, usually on port %d). '
             'Nothing was sent.' % (shown, _https_suggestion(hostname), HTTPS_PORT))
