@@ -50,8 +50,8 @@ options:
       - Whether to verify the TLS certificate of the REST API.
       - Redis Enterprise uses a self-signed certificate by default; rather than setting this to V(false), point O(ca_path)
         at the cluster's CA certificate (or at the certificate of a TLS-intercepting proxy).
-      - When V(false), O(ca_path) is ignored, and every task warns that the server is not authenticated: whoever
-        answers at the address of O(url) receives the password.
+      - When V(false), O(ca_path) is ignored, and every task warns that the server is not authenticated (whoever
+        answers at the address of O(url) receives the password).
       - If not set, the environment variable E(REDIS_ENTERPRISE_VALIDATE_CERTS) is used.
     type: bool
     default: true
