@@ -89,11 +89,11 @@ EXAMPLES = r"""
         src: files/hello-1.0.0.zip
       delegate_to: localhost
   always:
-    - name: Restore allow_modules_upload when this run changed it
+    - name: Refuse uploads again when they were refused before this run
       redisops.custom_modules.redis_cluster_upload_gate:
-        allowed: "{{ upload_gate.previous }}"
+        allowed: false
       run_once: true
-      when: upload_gate.changed | default(false)
+      when: upload_gate.previous | default(none) is false
 
 - name: Refuse module uploads (a no-op on clusters before 8.2, which have no such setting)
   redisops.custom_modules.redis_cluster_upload_gate:
