@@ -133,10 +133,13 @@ def module_args(module, testmodules):
         return {"artifact": testmodules.v1["path"]}
     if module == "redis_module_artifact":
         return {"src": testmodules.v1["path"], "allow_uploads": "true"}
+    if module == "redis_cluster_upload_gate":
+        return {"allowed": "true"}
     return {}
 
 
-MODULES = ["redis_user_module_info", "redis_module_artifact_info", "redis_user_module", "redis_module_artifact"]
+MODULES = ["redis_user_module_info", "redis_module_artifact_info", "redis_user_module", "redis_module_artifact",
+           "redis_cluster_upload_gate"]
 
 
 @pytest.mark.parametrize("module", MODULES)
