@@ -10,8 +10,6 @@ import copy
 
 import pytest
 
-from ansible.module_utils import _internal as _module_utils_internal
-from ansible.module_utils.common import warnings as _warnings
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_user_module
 from tests.unit.plugins.modules.conftest import FakeREST, http_error
@@ -572,13 +570,6 @@ def test_server_object_with_unusable_version_is_skipped(fake, run):
 
 # -- Redis-version fit (compatible_redis_version / min_redis_version vs supported_database_versions) -----
 
-@pytest.fixture
-def fresh_warnings(monkeypatch):
-    """ansible-core keeps module warnings in a process-wide registry (see test_redis_module_artifact): start empty."""
-    monkeypatch.setattr(_warnings, "_global_warnings", {})
-    monkeypatch.setattr(_module_utils_internal, "is_controller", False)
-
-
 def warning_texts(result):
     """Warnings as text, whatever form this ansible-core gives them (str, or a WarningSummary dict)."""
     return [str(w) for w in result.get("warnings") or []]
@@ -589,7 +580,7 @@ def warning_texts(result):
     (dict(compatible_redis_version="7.4", min_redis_version="4.0"), ["7.4"]),          # ramp pack's defaults
     (dict(compatible_redis_version="", min_redis_version="7.0"), ["7.2", "7.4"]),
 ])
-def test_create_reads_the_cluster_versions_and_reports_the_fit(fake, run, fields, fitting, fresh_warnings):
+def test_create_reads_the_cluster_versions_and_reports_the_fit(fake, run, fields, fitting, module_warnings):
     client = fake()
     result = run(dict(metadata=dict(HELLO, **fields)))
     assert result["changed"] is True and result["redis_versions"] == fitting
@@ -626,7 +617,7 @@ def test_any_node_offering_the_version_is_enough(fake, run):
     assert result["changed"] is True and result["redis_versions"] == ["8.2"] and client.writes() == ["create_user_module"]
 
 
-def test_no_version_fields_warns_and_creates(fake, run, fresh_warnings):
+def test_no_version_fields_warns_and_creates(fake, run, module_warnings):
     client = fake()
     metadata = dict(HELLO, min_redis_version="")
     del metadata["compatible_redis_version"]
@@ -638,7 +629,7 @@ def test_no_version_fields_warns_and_creates(fake, run, fresh_warnings):
     assert "names neither compatible_redis_version nor min_redis_version" in texts[0] and "7.2, 7.4, 8.0, 8.2" in texts[0]
 
 
-def test_cluster_without_versions_warns_and_creates(fake, run, fresh_warnings):
+def test_cluster_without_versions_warns_and_creates(fake, run, module_warnings):
     client = fake(nodes=[dict(uid=1, addr="127.0.0.11")])
     result = run(dict(metadata=HELLO))
     assert result["changed"] is True and client.writes() == ["create_user_module"]
