@@ -272,7 +272,9 @@ node:
       type: str
       sample: x86_64
     redis_versions:
-      description: The Redis database versions (major.minor) the node offers, from its C(supported_database_versions).
+      description:
+        - The Redis database versions (major.minor) the node offers, from its C(supported_database_versions).
+        - Those of every node of the cluster when C(uid) is V(null).
       type: list
       elements: str
       sample: ["7.2", "7.4", "8.0", "8.2"]
@@ -537,9 +539,11 @@ class ArtifactManager(object):
             which = 'node %s (%s)' % (node.get('uid'), node.get('addr'))
         else:
             which = 'the nodes of the cluster at %s' % self.client.base_url
-        # Unidentified: any node of the cluster may be this one, so any version one of them offers counts.
+            # Unidentified: any node of the cluster may be this one, so any version one of them offers counts.
+            self.node['redis_versions'] = [_redis_version.label(v) for v in _redis_version.cluster_versions(nodes)]
         problems = (_artifact.check_node_compatibility(package, node)
-                    + redis_version_problems(package, node if how == 'address' else nodes, which))
+                    + redis_version_problems(package, node if how == 'address' else nodes,
+                                             which if how == 'address' else 'the cluster at %s' % self.client.base_url))
         if problems:
             raise failure(
                 '%s cannot run %s: %s. Node: %s/%s, Redis %s; package: %s for %s, %s. Nothing was uploaded; use a package '

@@ -434,10 +434,13 @@ def test_redis_version_uses_this_nodes_versions(fake, run, v1):
     assert client.writes() == []
 
 
-def test_redis_version_unidentified_node_uses_every_nodes_versions(fake, run, v1):
-    client = fake(nodes=[node(1, "10.0.0.1", redis_versions=("7.4", "8.0")), node(2, "10.0.0.2")])
+def test_redis_version_unidentified_node_uses_every_nodes_versions(fake, run, v1, tmp_path):
+    client = fake(nodes=[node(1, "10.0.0.1", redis_versions=("7.4", "8.0")), node(2, "10.0.0.2", redis_versions=("8.0", "8.2"))])
     result = run(dict(src=v1))
     assert result["changed"] is True and client.writes() == ["upload_artifact"]
+    assert result["node"]["uid"] is None and result["node"]["redis_versions"] == ["7.4", "8.0", "8.2"]
+    result = run(dict(src=repack(v1, tmp_path / "p.zip", compatible_redis_version="7.2"), force=True))
+    assert result.failed and "the cluster at https://127.0.0.11:9443 offers (7.4, 8.0, 8.2)" in result["msg"]
 
 
 @pytest.mark.parametrize("fields", [
