@@ -146,3 +146,17 @@ def test_software_8_0_mode(emulator_factory, tmp_path):
     assert (bdb["redis_version"], bdb["version"]) == ("8.0", "8.0.0")
     assert sorted((e["module_name"], e["semantic_version"]) for e in bdb["module_list"]) == [
         ("ReJSON", "7.99.3"), ("bf", "8.0.1"), ("search", "7.99.91"), ("timeseries", "8.0.2")]
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({}, 406, "missing_db_name"),                                                               # name before memory_size
+    ({"name": "bad_name"}, 406, "invalid_db_name"),                                             # name rule before memory_size
+    ({"name": "order-1", "module_list": [{}], "version": "6.2"}, 406, "missing_memory_size"),
+    ({"name": "order-1", "memory_size": 1, "module_list": [{}], "version": "6.2"}, 406, "invalid_schema"),
+    ({"name": "order-dup", "memory_size": 1, "version": "6.2"}, 406, "invalid_version"),         # before the name conflict
+    ({"name": "order-dup", "memory_size": 1, "module_list": [{"module_name": "nope"}]}, 409, "db_name_exists"),
+])
+def test_bdb_order_of_checks(api, body, status, code):
+    if not any(b["name"] == "order-dup" for b in api.get("/v1/bdbs").json()):
+        assert api.post("/v1/bdbs", json=bdb_body("order-dup")).status_code == 200
+    assert_error(api.post("/v1/bdbs", json=body), status, code)

@@ -606,8 +606,6 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _resolve_module(self, entry, db_version):
         """The module_list entry for one requested module: the highest version that fits the database's Redis version."""
-        if not isinstance(entry, dict) or not isinstance(entry.get("module_name"), str) or not entry["module_name"]:
-            raise ApiError(406, "invalid_schema", "Each module_list entry needs a string 'module_name'")
         name = entry["module_name"]
         semver = entry.get("semantic_version")
         candidates = [m for m in self.store.all_modules(self.node.cluster) if m["module_name"] == name]
@@ -670,6 +668,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         module_list = body.get("module_list") or []
         if not isinstance(module_list, list):
             raise ApiError(406, "invalid_schema", "'module_list' must be an array")
+        for entry in module_list:
+            if not isinstance(entry, dict) or not isinstance(entry.get("module_name"), str) or not entry["module_name"]:
+                raise ApiError(406, "invalid_schema", "Each module_list entry needs a string 'module_name'")
         db_version, full_version = self._db_version(body)
         with self.store.lock:
             ccs = self.ccs
