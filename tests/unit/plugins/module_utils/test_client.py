@@ -220,7 +220,7 @@ needs_blocksize = pytest.mark.skipif(not _client.URLLIB3_HAS_BLOCKSIZE,
 @needs_blocksize
 @pytest.mark.parametrize('url', ['https://127.0.0.1:9443', 'http://127.0.0.1:9443'])
 def test_connections_send_in_blocks_of_at_least_1_mib(url):
-    client = Client(url, 'admin@redis.test', PASSWORD)
+    client = Client(url, 'admin@redis.test', PASSWORD, allow_http=url.startswith('http:'))
     pool = client.session.get_adapter(url).poolmanager.connection_from_url(url)
     conn = pool._new_conn()  # what urllib3 would open for a request
     assert conn.blocksize >= 1024 * 1024
