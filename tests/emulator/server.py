@@ -294,6 +294,7 @@ class Acceptor(object):
         except (KeyError, ValueError):
             return None
 
+
 ROUTES = []
 
 
