@@ -27,13 +27,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from tests.emulator import multipart
 from tests.emulator.errors import ApiError
 from tests.emulator.package import MAX_PACKAGE_BYTES, SAFE_NAME, check_package, validate_metadata
-from tests.emulator.state import OS_TABLE, PERMISSIONS, module_object, write_json
+from tests.emulator.state import (BUNDLED_ORDER, OS_TABLE, PERMISSIONS, db_versions, module_fits, module_object, redis_major_minor,
+                                  write_json)
 
 MAX_JSON_BODY = 10 * 1024 * 1024
 MULTIPART_OVERHEAD = 1024 * 1024     # room for part headers around a maximal module file
 DRAIN_LIMIT = 1024 * 1024 * 1024     # bodies larger than this are not drained: the connection is closed
 IDLE_TIMEOUT = 300
 HANDSHAKE_TIMEOUT = 30
+DB_NAME = re.compile(r"^[A-Za-z0-9-]+\Z")
 
 
 class DropConnection(Exception):
@@ -148,15 +150,18 @@ class Node(object):
     def node_object(self):
         family, os_name, os_version, semver = OS_TABLE[self.os_id]
         store = self.emulator.store
-        major, minor = store.software[0], store.software[1]
-        db_versions = ["7.2", "7.4", "8.0"] if (major, minor) < (8, 2) else ["7.2", "7.4", "8.0", "8.2"]
+        # The entry format of a captured 8.x node object: redis entries carry major.minor and the full version,
+        # and a memcached entry is listed too.
+        supported = [{"db_type": "redis", "major": True, "redis_version": short, "version": full}
+                     for short, full in db_versions(store.software)]
+        supported.append({"db_type": "memcached", "version": "1.4.17"})
         return {
             "uid": self.uid, "addr": self.address, "external_addr": [], "architecture": self.architecture,
             "os_name": os_name, "os_version": os_version, "os_family": family, "os_semantic_version": semver,
             "software_version": store.software_version, "status": "active", "shard_count": 0, "cores": 4,
             "total_memory": 8 * 1024 ** 3, "ephemeral_storage_size": 50 * 1024 ** 3, "rack_id": "",
             "accept_servers": True,
-            "supported_database_versions": [{"db_type": "redis", "version": v} for v in db_versions],
+            "supported_database_versions": supported,
         }
 
 
@@ -699,45 +704,88 @@ class RequestHandler(BaseHTTPRequestHandler):
                 raise ApiError(404, "db_not_exist", "No database with uid '%s'" % uid)
             return self._bdb_object(bdb)
 
-    def _resolve_module(self, entry):
-        if not isinstance(entry, dict) or not isinstance(entry.get("module_name"), str):
-            raise ApiError(400, "invalid_schema", "Each module_list entry needs a string 'module_name'")
+    def _resolve_module(self, entry, db_version):
+        """The module_list entry for one requested module: the highest version that fits the database's Redis version."""
         name = entry["module_name"]
         semver = entry.get("semantic_version")
         candidates = [m for m in self.store.all_modules(self.node.cluster) if m["module_name"] == name]
         if semver is not None:
             candidates = [m for m in candidates if m.get("semantic_version") == semver]
         if not candidates:
-            raise ApiError(400, "missing_module", "Module %s%s is missing from the cluster"
+            raise ApiError(406, "missing_module", "Module %s%s is missing from the cluster"
                            % (name, " version %s" % semver if semver else ""))
-        mod = max(candidates, key=lambda m: m["version"])
+        fitting = [m for m in candidates if module_fits(m, db_version)]
+        if not fitting:
+            raise ApiError(406, "redis_incompatible_version",
+                           "No version of module %s%s is compatible with Redis %d.%d (the module's versions: %s)"
+                           % (name, " %s" % semver if semver else "", db_version[0], db_version[1],
+                              ", ".join("%s (compatible_redis_version %r, min_redis_version %r)"
+                                        % (m.get("semantic_version"), m.get("compatible_redis_version") or "",
+                                           m.get("min_redis_version") or "")
+                                        for m in sorted(candidates, key=lambda m: m["version"]))))
+        mod = max(fitting, key=lambda m: m["version"])
         return {"module_id": mod["uid"], "module_name": mod["module_name"], "semantic_version": mod.get("semantic_version"),
                 "module_args": entry.get("module_args", "") or "", "_version": mod["version"]}
+
+    def _db_version(self, body):
+        """(major, minor) and full version of the database's Redis: `redis_version` or `version` in the body, else the newest."""
+        offered = db_versions(self.store.software)
+        wanted = []
+        for key in ("redis_version", "version"):
+            value = body.get(key)
+            if value is None:
+                continue
+            parsed = redis_major_minor(value)
+            if parsed is None:
+                raise ApiError(406, "invalid_version", "'%s' must be a Redis version such as \"7.4\", got %r" % (key, value))
+            wanted.append(parsed)
+        if len(set(wanted)) > 1:
+            raise ApiError(406, "invalid_version", "'redis_version' and 'version' name different Redis versions")
+        if not wanted:
+            short, full = offered[-1]
+            return redis_major_minor(short), full
+        for short, full in offered:
+            if redis_major_minor(short) == wanted[0]:
+                return wanted[0], full
+        raise ApiError(406, "invalid_version", "Redis %d.%d is not offered by this cluster (supported database versions: %s)"
+                       % (wanted[0][0], wanted[0][1], ", ".join(short for short, _full in offered)))
 
     @route("POST", "/v1/bdbs", "create_bdb")
     def create_bdb(self):
         body = self.json_body()
         if body is ValueError or not isinstance(body, dict):
-            raise ApiError(400, "invalid_schema", "The request body must be a JSON object")
+            raise ApiError(400, "invalid_schema", "The request body must be a JSON object (a bdb object)")
         name = body.get("name")
-        if not isinstance(name, str) or not name:
-            raise ApiError(400, "invalid_schema", "'name' is required and must be a string")
+        if name is None or name == "":
+            raise ApiError(406, "missing_db_name", "DB name is a required property")
+        if not isinstance(name, str) or not DB_NAME.match(name):
+            raise ApiError(406, "invalid_db_name", "Database name %r is invalid: use only letters, digits and hyphens" % (name,))
+        memory = body.get("memory_size")
+        if memory is None:
+            raise ApiError(406, "missing_memory_size", "Memory Size is a required property (memory_size, in bytes)")
+        if isinstance(memory, bool) or not isinstance(memory, int) or memory < 0:
+            raise ApiError(406, "invalid_schema", "'memory_size' must be a non-negative integer (bytes)")
         module_list = body.get("module_list") or []
         if not isinstance(module_list, list):
-            raise ApiError(400, "invalid_schema", "'module_list' must be an array")
-        memory = body.get("memory_size", 100 * 1024 * 1024)
-        if isinstance(memory, bool) or not isinstance(memory, int) or memory <= 0:
-            raise ApiError(400, "invalid_schema", "'memory_size' must be a positive integer")
+            raise ApiError(406, "invalid_schema", "'module_list' must be an array")
+        for entry in module_list:
+            if not isinstance(entry, dict) or not isinstance(entry.get("module_name"), str) or not entry["module_name"]:
+                raise ApiError(406, "invalid_schema", "Each module_list entry needs a string 'module_name'")
+        db_version, full_version = self._db_version(body)
         with self.store.lock:
             ccs = self.ccs
             if any(b["name"] == name for b in ccs["bdbs"].values()):
                 raise ApiError(409, "db_name_exists", "A database named '%s' already exists" % name)
-            entries = [self._resolve_module(e) for e in module_list]
+            entries = [self._resolve_module(e, db_version) for e in module_list]
+            if db_version[0] >= 8:
+                # Redis 8 databases carry the bundled modules, whether asked for or not.
+                named = set(e["module_name"] for e in entries)
+                entries += [self._resolve_module({"module_name": n}, db_version) for n in BUNDLED_ORDER if n not in named]
             uid = ccs["next_bdb_uid"]
             ccs["next_bdb_uid"] = uid + 1
-            major, minor = self.store.software[0], self.store.software[1]
             bdb = {"uid": uid, "name": name, "type": "redis", "status": "active", "memory_size": memory,
-                   "port": 12000 + uid, "shards_count": 1, "replication": False, "version": "%d.%d" % (major, minor),
+                   "port": 12000 + uid, "shards_count": 1, "replication": False,
+                   "redis_version": "%d.%d" % db_version, "version": full_version,
                    "created_time": utc_now(), "module_list": entries}
             ccs["bdbs"][str(uid)] = bdb
             self.store.save()
