@@ -216,3 +216,56 @@ def test_a_role_without_update_bdb_with_action(play, emulator, cluster):
     assert result.get("failed") and result["status"] == 403, result
     assert "update_bdb_with_action" in result["msg"] and "db_member" in result["msg"]
     assert hello_in(emulator, cluster["uid"]) == ["1.0.0"]
+
+
+DEPLOY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "deploy.yml")
+UPGRADE_DATABASES = os.path.join(HERE, "playbooks", "upgrade_path", "upgrade_databases.yml")
+
+
+def test_upgrade_path_end_to_end(ansible_run, emulator, testmodules):
+    """docs/upgrade.md: deploy 2.0.0 next to 1.0.0 in use, upgrade the databases, prune 1.0.0."""
+    admin = emulator.admin
+    creds = {"module_lifecycle_username": admin["username"], "module_lifecycle_password": admin["password"],
+             "module_lifecycle_ca_path": emulator.ca_file, "module_lifecycle_allow_uploads": "temporary"}
+
+    def playbook(path, **extra):
+        mark = emulator.mark()
+        run = ansible_run(path, inventory=emulator.inventory_path, extra_vars=dict(creds, **extra))
+        assert "Traceback" not in run.output and admin["password"] not in run.output, run
+        run.writes = calls(emulator.writes(mark))
+        return run
+
+    assert playbook(DEPLOY, module_lifecycle_artifacts=[{"src": testmodules.v1["path"]}]).rc == 0
+    orders = create_db(emulator, "orders")
+    create_db(emulator, "billing")
+    # 1. the new package next to the old one; pruning now would keep 1.0.0 (in use)
+    assert playbook(DEPLOY, module_lifecycle_artifacts=[{"src": testmodules.v2["path"]}]).rc == 0
+    # 2. the databases, one at a time
+    run = playbook(UPGRADE_DATABASES, upgrade_cluster="c1", upgrade_databases=["orders", "billing"])
+    assert run.rc == 0, run
+    assert run.writes == [("POST", "/v1/bdbs/1/upgrade"), ("POST", "/v1/bdbs/2/upgrade")], run.writes
+    assert "orders: hello 1.0.0 2.0.0" in run.output and "billing: hello 1.0.0 2.0.0" in run.output, run
+    assert hello_in(emulator, orders["uid"]) == ["2.0.0"] and hello_in(emulator, 2) == ["2.0.0"]
+    again = playbook(UPGRADE_DATABASES, upgrade_cluster="c1", upgrade_databases=["orders", "billing"])
+    assert again.rc == 0 and again.writes == [] and "already up to date" in again.output, again
+    # 3. prune: 1.0.0 is gone from the cluster and from every node
+    run = playbook(DEPLOY, module_lifecycle_artifacts=[{"src": testmodules.v2["path"]}], module_lifecycle_prune=True)
+    assert run.rc == 0, run
+    mods = [(m["module_name"], m["version"]) for m in api(emulator, "GET", "/v1/modules").json() if not m["is_bundled"]]
+    assert mods == [("hello", 20000)]
+    for node in emulator.nodes:
+        listed = api(emulator, "GET", "/v2/local/modules/user-defined/artifacts", node=node["name"]).json()
+        assert [(a["module_name"], a["version"]) for a in listed] == [("hello", 20000)]
+
+
+def test_upgrade_path_stops_at_the_first_failed_database(ansible_run, emulator, cluster):
+    admin = emulator.admin
+    create_db(emulator, "billing")
+    emulator.fault("c1-node1", "fail-upgrade")
+    mark = emulator.mark()
+    run = ansible_run(UPGRADE_DATABASES, inventory=emulator.inventory_path, extra_vars={
+        "module_lifecycle_username": admin["username"], "module_lifecycle_password": admin["password"],
+        "module_lifecycle_ca_path": emulator.ca_file, "upgrade_cluster": "c1", "upgrade_databases": ["orders", "billing"]})
+    assert run.rc != 0 and "database 'orders'" in run.output, run
+    assert calls(emulator.writes(mark)) == [("POST", "/v1/bdbs/1/upgrade")]
+    assert hello_in(emulator, 1) == ["1.0.0"] and hello_in(emulator, 2) == ["1.0.0"]
