@@ -295,6 +295,7 @@ class PackageFacts(object):
         if missing:
             raise failure('_package is missing %s (it is set by the action plugin; do not set it in a task)'
                           % ', '.join(missing))
+        check_module_name(facts['module_name'], '_package module_name')
         self.path = facts.get('path')
         self.module_name = facts['module_name']
         self.version = coerce_version(facts['version'], facts['version'])
@@ -538,7 +539,16 @@ def argument_spec():
     return spec
 
 
+def check_module_name(name, what):
+    """Fail, before any request, on a module name Redis Enterprise must never receive (see _artifact.module_name_problem)."""
+    problem = _artifact.module_name_problem(name)
+    if problem:
+        raise failure('%s: %s. Nothing was sent to the node' % (what, problem))
+
+
 def validate(params):
+    if params['module_name'] is not None:
+        check_module_name(params['module_name'], 'module_name')
     if params['state'] == 'present':
         if params['module_name'] is not None or params['version'] is not None:
             raise failure('module_name and version are only used with state=absent; with state=present, src names the package')

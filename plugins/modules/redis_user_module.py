@@ -248,7 +248,8 @@ import copy
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
-from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, coerce_version, inspect_package
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import (
+    ArtifactError, coerce_version, inspect_package, module_name_problem)
 from ansible_collections.redisops.custom_modules.plugins.module_utils._diff import make_diff
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
@@ -270,17 +271,20 @@ def _version_or_none(value):
 
 
 def metadata_version(value, what="version"):
-    """module.json may hold the numeric version as 10000, 10000.0 or "10000"."""
-    number = _version_or_none(value)
-    if number is not None:
-        return number
-    try:
-        is_number = not isinstance(value, bool) and float(value) == float(value)
-    except (TypeError, ValueError):
-        is_number = False
-    if not is_number:
-        raise failure("%s must be an integer such as 10000, got %r" % (what, value))
-    raise failure("%s must be a non-negative integer such as 10000, got %r" % (what, value))
+    """module.json's numeric version, read like Redis Enterprise reads it (int(float(v)): 10000, 10000.0, "10000")."""
+    number = coerce_version(value)
+    if number is None:
+        raise failure("%s must be a number such as 10000 (for 1.0.0), got %r" % (what, value))
+    if number < 1:
+        raise failure("%s must be a positive integer such as 10000 (for 1.0.0), got %r" % (what, value))
+    return number
+
+
+def check_module_name(name, what):
+    """Fail, before any request, on a module name Redis Enterprise must never receive (see _artifact.module_name_problem)."""
+    problem = module_name_problem(name)
+    if problem:
+        raise failure("%s: %s. Nothing was sent to the cluster" % (what, problem))
 
 
 def normalize_metadata(metadata):
@@ -288,6 +292,7 @@ def normalize_metadata(metadata):
     if missing:
         raise failure("metadata is missing the required field(s) %s; module.json needs at least %s"
                       % (", ".join(missing), ", ".join(REQUIRED_METADATA)), missing_fields=missing)
+    check_module_name(metadata["module_name"], "metadata module_name")
     desired = copy.deepcopy(metadata)
     desired["version"] = metadata_version(metadata["version"], "metadata version")
     desired["semantic_version"] = str(metadata["semantic_version"])
@@ -448,12 +453,14 @@ class UserModuleManager(object):
         params = self.params
         if params["module_name"] is not None:
             name, version, semver = params["module_name"], params["version"], params["semantic_version"]
+            check_module_name(name, "module_name")
             if version is None and semver is None:
                 raise failure("module_name needs version or semantic_version to identify the object to delete")
         else:
             metadata = self.desired_metadata()
             if not metadata or metadata.get("module_name") is None or metadata.get("version") is None:
                 raise failure("metadata needs module_name and version to identify the object to delete")
+            check_module_name(metadata["module_name"], "metadata module_name")
             name, version, semver = metadata["module_name"], metadata_version(metadata["version"], "metadata version"), None
         targets = find_objects(self.client.list_modules(), name, version, semver)
         if not targets:
