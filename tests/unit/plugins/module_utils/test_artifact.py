@@ -459,3 +459,10 @@ def test_package_os_map_matches_ramps():
 ])
 def test_os_supported(operating_systems, node_os, expected):
     assert _artifact.os_supported(operating_systems, node_os) is expected
+
+
+def test_inspect_real_withdeps_package(testmodules):
+    """The real hello module packaged like RedisGears' -withdeps: the dependency is found under its url's file name."""
+    pkg = _artifact.inspect_package(testmodules.withdeps["path"])
+    assert pkg.identity() == {"module_name": "hello", "version": 10000, "semantic_version": "1.0.0"}
+    assert pkg.dependencies == ["hello_data"] and pkg.warnings == []
