@@ -56,7 +56,10 @@ options:
         (O(state=present)) or the identity (O(state=absent)).
       - A path on the controller, resolved like C(ansible.builtin.copy) resolves O(ignore:src) (a role's C(files/)
         directory is searched) and decrypted when it is vault-encrypted; with O(remote_src=true), a path on the managed host.
-      - The package is checked before anything is sent (zip structure, C(module.json) fields, one 64-bit ELF C(.so)).
+      - The package is checked before anything is sent, by the same rules as
+        O(redisops.custom_modules.redis_module_artifact#module:src) of M(redisops.custom_modules.redis_module_artifact)
+        (the rules Redis Enterprise applies to a package: file layout, C(module_file), C(architecture), C(version),
+        C(operating_systems), dependencies, a safe C(module_name)).
       - Mutually exclusive with O(metadata) and O(module_name).
     type: path
   remote_src:
@@ -69,9 +72,11 @@ options:
   metadata:
     description:
       - The module object to create, in the format of C(module.json).
-      - It needs at least C(module_name), C(version) (an integer such as V(10000); a float such as V(10000.0), as written
-        by Redis' packer, is accepted), C(semantic_version), C(display_name), C(commands), C(command_line_args),
-        C(capabilities) and C(min_redis_version). Other C(module.json) fields are sent as they are.
+      - It needs at least C(module_name), C(version), C(semantic_version), C(display_name), C(commands),
+        C(command_line_args), C(capabilities) and C(min_redis_version). Other C(module.json) fields are sent as they are.
+      - C(version) is read the way Redis Enterprise reads C(module.json), C(int(float(version))), and sent as that
+        integer: V(10000), V(10000.0) (as written by Redis' packer) and V("10000") are all 10000; it must be positive.
+      - C(module_name) must be a safe name (see O(module_name)).
       - With O(state=absent), only C(module_name) and C(version) are used.
       - Mutually exclusive with O(artifact) and O(module_name).
     type: dict
@@ -80,6 +85,9 @@ options:
       - Name of the module to delete (the C(module_name) in C(module.json), for example V(hello)).
       - Only with O(state=absent), together with O(version) or O(semantic_version).
       - Mutually exclusive with O(artifact) and O(metadata).
+      - A name with C(/), C(\), NUL or other control characters, whitespace, that is C(.) or C(..), or longer than 128
+        characters is refused before any request; the same rule applies to C(module_name) in O(metadata) and in a
+        package.
     type: str
   version:
     description:

@@ -27,6 +27,8 @@ options:
   module_name:
     description:
       - Return only the objects of this module, for example V(hello).
+      - A name with C(/), C(\), NUL or other control characters, whitespace, that is C(.) or C(..), or longer than 128
+        characters is refused before any request.
     type: str
   version:
     description:
