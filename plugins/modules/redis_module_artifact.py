@@ -69,7 +69,7 @@ options:
       - A path on the controller, resolved like O(ansible.builtin.copy#module:src) of M(ansible.builtin.copy) (a role's
         C(files/) directory is searched), and decrypted when it is vault-encrypted. With O(remote_src=true), a path on the
         managed host.
-      - The package is checked before anything is sent, by the rules Redis Enterprise applies (RAMP's unpacker): only
+      - The package is checked before anything is sent, by the rules Redis Enterprise applies (RAMP's unpacker) - only
         C(module.json), one C(.so) and files under C(deps/); C(module_file) naming that C(.so), a 64-bit ELF shared object;
         C(architecture) V(x86_64) or V(aarch64) and matching the ELF; C(version) read as C(int(float(version))); each
         C(operating_systems) entry a name and a version; a safe C(module_name) (see O(module_name)); each declared
@@ -119,7 +119,7 @@ options:
       - Before an upload, compare the architecture of the package's C(.so) and its C(operating_systems) with this node's
         (C(GET /v1/nodes)), and fail before uploading on a mismatch.
       - Operating systems are compared by family and major version, with Rocky, AlmaLinux, Oracle Linux and CentOS counted
-        as C(rhel) (as Redis' packer does): a package for C(ubuntu22.04) fits an Ubuntu 22.04 node (C(ubuntu22)), one
+        as C(rhel) (as Redis' packer does), so a package for C(ubuntu22.04) fits an Ubuntu 22.04 node (C(ubuntu22)), one
         for C(rocky9) or C(rhel9.4) fits a RHEL 9 or Rocky 9 node (C(rhel9)).
       - The node is found by matching the host of O(url) (resolved) with each node's C(addr) and C(external_addr). When
         it cannot be found and every node of the cluster has the same operating system and architecture, those are used;

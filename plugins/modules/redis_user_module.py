@@ -58,7 +58,7 @@ options:
         directory is searched) and decrypted when it is vault-encrypted; with O(remote_src=true), a path on the managed host.
       - The package is checked before anything is sent, by the same rules as
         O(redisops.custom_modules.redis_module_artifact#module:src) of M(redisops.custom_modules.redis_module_artifact)
-        (the rules Redis Enterprise applies to a package: file layout, C(module_file), C(architecture), C(version),
+        (the rules Redis Enterprise applies to a package - file layout, C(module_file), C(architecture), C(version),
         C(operating_systems), dependencies, a safe C(module_name)).
       - Mutually exclusive with O(metadata) and O(module_name).
     type: path
@@ -75,7 +75,7 @@ options:
       - It needs at least C(module_name), C(version), C(semantic_version), C(display_name), C(commands),
         C(command_line_args), C(capabilities) and C(min_redis_version). Other C(module.json) fields are sent as they are.
       - C(version) is read the way Redis Enterprise reads C(module.json), C(int(float(version))), and sent as that
-        integer: V(10000), V(10000.0) (as written by Redis' packer) and V("10000") are all 10000; it must be positive.
+        integer, so V(10000), V(10000.0) (as written by Redis' packer) and V("10000") are all 10000; it must be positive.
       - C(module_name) must be a safe name (see O(module_name)).
       - With O(state=absent), only C(module_name) and C(version) are used.
       - Mutually exclusive with O(artifact) and O(module_name).
