@@ -125,6 +125,7 @@ import os
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
@@ -146,7 +147,8 @@ class LookupModule(LookupBase):
         path = os.path.abspath(to_native(found))
         try:
             with controller_package(self._loader, path) as package:
-                pass
+                for warning in package.warnings:
+                    Display().warning(warning)
         except ArtifactError as exc:
             raise AnsibleLookupError(to_native(exc.msg))
         except AnsibleError as exc:

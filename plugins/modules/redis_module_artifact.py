@@ -415,9 +415,14 @@ class ArtifactManager(object):
     def package(self):
         if self.params['src'] is not None:
             try:
-                return _artifact.inspect_package(self.params['src'])
+                package = _artifact.inspect_package(self.params['src'])
             except _artifact.ArtifactError as exc:
                 raise failure(artifact_message(exc, self.params['src']), src=self.params['src'])
+            if self.params['remote_src']:
+                # without remote_src the action plugin read the package on the controller and gave its warnings
+                for warning in package.warnings:
+                    self.module.warn(warning)
+            return package
         return PackageFacts(self.params['_package'])
 
     # -- state ------------------------------------------------------------------------------------

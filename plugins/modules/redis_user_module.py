@@ -389,6 +389,8 @@ class UserModuleManager(object):
         except ArtifactError as exc:
             # The inspector's message starts with the path.
             raise failure("artifact %s" % exc.msg, artifact=path)
+        for warning in package.warnings:
+            self.module.warn(warning)
         return package.metadata
 
     # -- state ----------------------------------------------------------------------------------------

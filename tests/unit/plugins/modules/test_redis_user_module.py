@@ -8,6 +8,8 @@ so every test can assert both the result and what was (not) written.
 
 import copy
 
+import json
+
 import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
@@ -454,8 +456,9 @@ def test_absent_delete_error(fake, run):
 # -- artifact (remote_src) ----------------------------------------------------------------------------
 
 class FakePackage(object):
-    def __init__(self, metadata):
+    def __init__(self, metadata, warnings=()):
         self.metadata = dict(metadata)
+        self.warnings = list(warnings)
 
 
 def test_artifact_on_host(fake, run, monkeypatch):
@@ -574,3 +577,10 @@ def test_metadata_version_read_like_redis_enterprise(fake, run, version, expecte
     fake()
     result = run(dict(metadata=dict(HELLO, version=version)), check_mode=True)
     assert result["changed"] is True and result["module"]["version"] == expected
+
+
+def test_artifact_on_host_warnings(fake, run, monkeypatch):
+    monkeypatch.setattr(redis_user_module, "inspect_package", lambda path: FakePackage(HELLO, ["%s: deps/x.tgz is not declared" % path]))
+    fake()
+    result = run(dict(artifact="/var/tmp/hello-1.0.0.zip", remote_src=True), check_mode=True)
+    assert "/var/tmp/hello-1.0.0.zip: deps/x.tgz is not declared" in json.dumps(result["warnings"])
