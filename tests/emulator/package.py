@@ -17,7 +17,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import posixpath
 import struct
 import zipfile
 from urllib.parse import unquote, urlsplit
