@@ -139,3 +139,25 @@ def test_package_warnings_are_reported_naming_the_users_file(make_plugin, inspec
     plugin = make_plugin(dict(artifact="hello.zip"), found="/play/files/hello.zip", real="/tmp/decrypted")
     result = plugin.run(task_vars={})
     assert result["warnings"] == ["/play/files/hello.zip: deps/extra.tgz is not a declared dependency"]
+
+
+@pytest.mark.parametrize("args, refused", [
+    (dict(url="http://node1:9443", allow_http=False), "uses plain HTTP"),
+    (dict(url="ftp://node1:9443"), "has the scheme ftp"),
+    (dict(url="https://node1:9443?x=1"), "has a query"),
+])
+def test_refused_url_before_the_package_is_read(make_plugin, inspected, args, refused):
+    args = dict(args, artifact="hello.zip")
+    plugin = make_plugin(args)
+    result = plugin.run(task_vars={})
+    assert result["failed"] and refused in result["msg"] and "Nothing was sent" in result["msg"]
+    assert inspected == []
+    plugin._loader.path_dwim_relative_stack.assert_not_called()
+    plugin._execute_module.assert_not_called()
+
+
+def test_http_without_allow_http_in_the_task_is_left_to_the_module(make_plugin, inspected):
+    # REDIS_ENTERPRISE_ALLOW_HTTP may be set where the module runs: the module decides.
+    plugin = make_plugin(dict(artifact="hello.zip", url="http://node1:8080"))
+    plugin.run(task_vars={})
+    assert module_args(plugin)["url"] == "http://node1:8080"
