@@ -8,7 +8,6 @@ so every test can assert both the result and what was (not) written.
 
 import copy
 
-
 import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
