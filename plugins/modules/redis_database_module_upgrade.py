@@ -161,7 +161,8 @@ database:
   sample: {"uid": 1, "name": "orders", "redis_version": "8.2"}
 module_list:
   description:
-    - The database's modules after the task (in check mode, as predicted), as C(module_name) and C(semantic_version).
+    - The database's modules after the task, as C(module_name) and C(semantic_version), read back from the cluster
+      once the action completed. In check mode, and with O(wait=false), the predicted list.
   returned: always
   type: list
   elements: dict
