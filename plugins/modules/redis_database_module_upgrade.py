@@ -65,10 +65,20 @@ options:
         C(GET /v1/nodes) and connects to each node's address (C(addr)) with the scheme, port, credentials and TLS
         settings of O(url). Each node's certificate must then be valid for its address (O(ca_path) applies)."
       - Nodes are read only when an upgrade is due, never on a run that changes nothing.
+      - To use other URLs for the nodes (for example names their certificates are valid for), list them in O(node_urls).
       - With V(false), only the module objects and the Redis version decide; the server then refuses (or fails the
         action) when a node lacks the artifact.
     type: bool
     default: true
+  node_urls:
+    description:
+      - The REST API URL of every node of the cluster, read with O(check_artifacts=true) instead of the addresses
+        from C(GET /v1/nodes) (the playbook's inventory usually knows them, for example C(module_lifecycle_node_url)).
+      - Must name as many different nodes as C(GET /v1/nodes) lists; otherwise the module fails before anything is
+        sent, since a node left out could lack the artifact.
+      - Same rules as O(url) (C(https://) unless O(allow_http=true)).
+    type: list
+    elements: str
   preserve_roles:
     description:
       - Sent as C(preserve_roles) (keep the master/replica roles of the shards after the upgrade; needs an extra
@@ -221,22 +231,40 @@ def find_database(client, params):
                   error_code='db_not_found')
 
 
-def node_artifacts(client):
-    """{node name: set of (module_name, version)} from every node's own artifact listing."""
-    out = {}
-    for node in client.list_nodes():
+def node_targets(client, node_urls):
+    """[(label, url)] of every node: node_urls when given (as many as the cluster has nodes), else GET /v1/nodes' addr."""
+    nodes = [node for node in client.list_nodes() if isinstance(node, dict)]
+    if node_urls:
+        urls = []
+        for url in node_urls:
+            if url.rstrip('/') not in urls:
+                urls.append(url.rstrip('/'))
+        if len(urls) != len(nodes):
+            raise failure('node_urls lists %d different URL(s), but the cluster has %d node(s) (GET /v1/nodes: %s): list '
+                          'every node once, or leave node_urls out to use the nodes\' addresses. Nothing was sent.'
+                          % (len(urls), len(nodes), ', '.join('%s (%s)' % (n.get('uid'), n.get('addr')) for n in nodes)))
+        return [(url, url) for url in urls]
+    targets = []
+    for node in nodes:
         address = node.get('addr')
-        label = 'node %s (%s)' % (node.get('uid'), address)
         if not address:
-            raise failure('GET /v1/nodes gives no address (addr) for node %s, so its artifacts cannot be read: set '
-                          'check_artifacts: false to let the server decide' % node.get('uid'))
-        sibling = client.for_url(client.node_url(address))
+            raise failure('GET /v1/nodes gives no address (addr) for node %s, so its artifacts cannot be read: list the '
+                          'nodes in node_urls, or set check_artifacts: false to let the server decide' % node.get('uid'))
+        targets.append(('node %s (%s)' % (node.get('uid'), address), client.node_url(address)))
+    return targets
+
+
+def node_artifacts(client, node_urls=None):
+    """{node label: set of (module_name, version)} from every node's own artifact listing."""
+    out = {}
+    for label, url in node_targets(client, node_urls):
+        sibling = client.for_url(url)
         try:
             listing = sibling.list_artifacts()
         except RedisEnterpriseError as exc:
             raise failure('cannot read the artifacts of %s at %s: %s. Every node must hold the new version before the '
-                          'database is upgraded; bring the node back, or set check_artifacts: false to let the server '
-                          'decide' % (label, sibling.base_url, exc.msg))
+                          'database is upgraded; bring the node back (or give its URL in node_urls), or set '
+                          'check_artifacts: false to let the server decide. Nothing was sent.' % (label, sibling.base_url, exc.msg))
         finally:
             sibling.close()
         out[label] = set((a.get('module_name'), a.get('version')) for a in listing if isinstance(a, dict))
@@ -284,6 +312,7 @@ def main():
         database=dict(type='str'),
         database_uid=dict(type='int'),
         check_artifacts=dict(type='bool', default=True),
+        node_urls=dict(type='list', elements='str'),
         preserve_roles=dict(type='bool'),
         parallel_shards_upgrade=dict(type='int'),
         may_discard_data=dict(type='bool', default=False),
@@ -309,7 +338,7 @@ def main():
         modules = client.list_modules()
         decided = plan(bdb, modules)
         if decided.changed and not decided.problems and params['check_artifacts']:
-            decided = plan(bdb, modules, node_artifacts(client))
+            decided = plan(bdb, modules, node_artifacts(client, params['node_urls']))
         result['database'] = dict(uid=bdb.get('uid'), name=name, redis_version=decided.redis_version)
         result['module_list'] = decided.after
         result['upgrades'] = decided.upgrades

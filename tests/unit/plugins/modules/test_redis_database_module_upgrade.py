@@ -276,3 +276,17 @@ def test_discard_options_are_sent_only_as_asked(fake, run):
     body = client.bodies[0][0]
     assert body["may_discard_data"] is True and body["force_discard"] is True
     assert "preserve_roles" not in body and "parallel_shards_upgrade" not in body
+
+
+def test_node_urls_replace_the_addresses(fake, run):
+    client = fake()
+    result = run(dict(database="db1", node_urls=["https://127.0.0.12:9443/", "https://127.0.0.11:9443",
+                                                 "https://127.0.0.11:9443"]), check_mode=True)
+    assert result["changed"] is True and sorted(client.node_reads) == ["127.0.0.11", "127.0.0.12"]
+
+
+def test_node_urls_must_cover_every_node(fake, run):
+    client = fake()
+    result = run(dict(database="db1", node_urls=["https://127.0.0.11:9443"]))
+    assert result.failed and "node_urls lists 1 different URL(s), but the cluster has 2 node(s)" in result["msg"]
+    assert client.writes() == [] and client.node_reads == []
