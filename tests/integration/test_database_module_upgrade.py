@@ -91,7 +91,7 @@ def cluster(emulator, testmodules):
 def play(ansible_run, emulator, tmp_path):
     counter = [0]
 
-    def run(check=False, diff=False, rc=0, user="admin", **extra_vars):
+    def run(check=False, diff=False, rc=0, user="admin", verbosity=0, **extra_vars):
         counter[0] += 1
         result_file = tmp_path / ("result%d.json" % counter[0])
         conn = emulator.conn(user=user)
@@ -99,7 +99,7 @@ def play(ansible_run, emulator, tmp_path):
                      re_ca_path=conn["ca_path"], result_file=str(result_file))
         extra.update(extra_vars)
         mark = emulator.mark()
-        proc = ansible_run(PLAYBOOK, extra_vars=extra, check=check, diff=diff)
+        proc = ansible_run(PLAYBOOK, extra_vars=extra, check=check, diff=diff, verbosity=verbosity)
         assert proc.rc == rc, proc
         assert "Traceback" not in proc.output and conn["password"] not in proc.output, proc
         with open(str(result_file)) as handle:
@@ -140,7 +140,8 @@ def test_check_apply_reapply(play, emulator, cluster):
 
 
 def test_check_mode_with_server_dry_run(play, emulator, cluster):
-    result, _proc, seen = play(check=True, upgrade_database="orders", upgrade_server_dry_run=True)
+    # at -vvv too, the password appears nowhere (the play fixture asserts it)
+    result, _proc, seen = play(check=True, verbosity=3, upgrade_database="orders", upgrade_server_dry_run=True)
     assert result["changed"] is True and {"module_name": "hello", "semantic_version": "2.0.0"} in result["module_list"]
     assert calls(e for e in seen if e["method"] != "GET") == [("POST", "/v1/bdbs/%d/upgrade?dry_run=true" % cluster["uid"])]
     assert hello_in(emulator, cluster["uid"]) == ["1.0.0"]
