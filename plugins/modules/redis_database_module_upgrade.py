@@ -64,7 +64,9 @@ options:
       - "The module talks to one node (O(url)); the artifact listing is per node, so it learns the nodes from
         C(GET /v1/nodes) and connects to each node's address (C(addr)) with the scheme, port, credentials and TLS
         settings of O(url). Each node's certificate must then be valid for its address (O(ca_path) applies)."
-      - Nodes are read only when an upgrade is due, never on a run that changes nothing.
+      - Nodes are read only when the module objects show a newer version that fits the database; a database already
+        on the newest module object costs no node read. A newer version whose artifact is not on every node is not
+        used, with a warning.
       - To use other URLs for the nodes (for example names their certificates are valid for), list them in O(node_urls).
       - With V(false), only the module objects and the Redis version decide; the server then refuses (or fails the
         action) when a node lacks the artifact.
@@ -338,7 +340,13 @@ def main():
         modules = client.list_modules()
         decided = plan(bdb, modules)
         if decided.changed and not decided.problems and params['check_artifacts']:
+            unchecked = decided
             decided = plan(bdb, modules, node_artifacts(client, params['node_urls']))
+            held_back = [u for u in unchecked.upgrades if u not in decided.upgrades]
+            for upgrade in held_back:
+                module.warn("%s %s is in the cluster but its artifact is not on every node, so database '%s' cannot use it "
+                            "yet: upload it to every node (redis_module_artifact) and run again"
+                            % (upgrade['module_name'], upgrade['to'], name))
         result['database'] = dict(uid=bdb.get('uid'), name=name, redis_version=decided.redis_version)
         result['module_list'] = decided.after
         result['upgrades'] = decided.upgrades

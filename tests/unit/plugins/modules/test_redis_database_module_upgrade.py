@@ -168,6 +168,15 @@ def test_server_dry_run_is_not_used_outside_check_mode(fake, run):
     assert "upgrade_bdb_dry_run" not in client.calls
 
 
+def test_newest_version_on_no_node_is_held_back_with_a_warning(fake, run, module_warnings):
+    client = fake(in_use=20000, versions=(10000, 20000, 30000),
+                  nodes={"127.0.0.11": [("hello", 20000)], "127.0.0.12": [("hello", 20000)]})
+    result = run(dict(database="db1"))
+    assert result.rc == 0 and result["changed"] is False and client.writes() == []
+    texts = [str(w.get("event", {}).get("msg", w)) if isinstance(w, dict) else w for w in result.get("warnings", [])]
+    assert any("hello 3.0.0 is in the cluster but its artifact is not on every node" in t and "'db1'" in t for t in texts), result
+
+
 def test_artifact_missing_on_a_node_keeps_the_version_out(fake, run):
     client = fake(versions=(10000, 20000, 30000),
                   nodes={"127.0.0.11": [("hello", 10000), ("hello", 20000), ("hello", 30000)],
