@@ -32,6 +32,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import refused_url
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package, find_package
 
 MODULE = 'redisops.custom_modules.redis_module_artifact'
@@ -66,6 +67,10 @@ class ActionModule(ActionBase):
         module_args = dict(self._task.args)
         if '_package' in module_args:
             result.update(failed=True, msg='_package is private to the action plugin of %s: do not set it in a task' % MODULE)
+            return result
+        refused = refused_url(module_args)
+        if refused:
+            result.update(failed=True, changed=False, msg=refused)
             return result
         src = module_args.get('src')
         try:

@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
@@ -27,6 +28,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils import _ar
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import upload_setting
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
 
@@ -91,6 +93,15 @@ class ActionModule(ActionBase):
 
         dummy, args = self.validate_argument_spec(argument_spec=plan_argument_spec())
         self._connection_args = dict((name, args.get(name)) for name in _argspec.CONNECTION_OPTIONS)
+        self._warnings = []
+        self._lock = threading.Lock()
+        try:
+            return self._run(args, result)
+        finally:
+            if self._warnings:
+                result['warnings'] = list(result.get('warnings') or []) + self._warnings
+
+    def _run(self, args, result):
         nodes = [dict(host=to_text(node.get('host')), cluster=node.get('cluster') or _lifecycle.DEFAULT_CLUSTER,
                       url=to_text(node.get('url'))) for node in args['nodes']]
         result['changed'] = False
@@ -171,9 +182,15 @@ class ActionModule(ActionBase):
 
     def _client(self, url):
         params = self._connection_args
-        return _client.Client(url, params['username'], params['password'],
-                              validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
-                              timeout=params.get('timeout') or 30)
+        client = _client.Client(url, params['username'], params['password'],
+                                validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
+                                timeout=params.get('timeout') or 30, allow_http=bool(params.get('allow_http')))
+        # The same warnings the modules give (no TLS verification, http://), once per run rather than per node.
+        with self._lock:
+            for warning in getattr(client, 'warnings', None) or []:
+                if warning not in self._warnings:
+                    self._warnings.append(warning)
+        return client
 
     def _call(self, url, method):
         def job():
@@ -226,8 +243,7 @@ class ActionModule(ActionBase):
                 if gate.get('error'):
                     problems.append('cluster %s (GET /v1/cluster via %s): %s' % (cluster['name'], cluster['leader'], gate['error']))
                 else:
-                    value = (gate['value'] or {}).get('allow_modules_upload')
-                    cluster['allow_modules_upload'] = value if isinstance(value, bool) else None
+                    cluster['allow_modules_upload'] = upload_setting(gate['value'])
             listed = done.get(('nodes', cluster['name']))
             if listed is None:
                 continue
@@ -244,8 +260,7 @@ class ActionModule(ActionBase):
                                     % (cluster['name'], host))
                 problems.extend(_lifecycle.compatibility_problems(run, host, node))
         problems.extend(_lifecycle.gate_problems(run, allow_uploads))
-        if warnings:
-            result['warnings'] = warnings
+        self._warnings.extend(warnings)
         return problems
 
 

@@ -20,6 +20,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import refused_url
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package, find_package
 
 MODULE = 'redisops.custom_modules.redis_user_module'
@@ -36,6 +37,10 @@ class ActionModule(ActionBase):
         del tmp  # unused since Ansible 2.5
 
         module_args = dict(self._task.args)
+        refused = refused_url(module_args)
+        if refused:
+            result.update(failed=True, changed=False, msg=refused)
+            return result
         artifact = module_args.get('artifact')
         try:
             remote_src = boolean(module_args.get('remote_src', False), strict=True)

@@ -18,8 +18,21 @@ options:
       - Base URL of the REST API of one node of the Redis Enterprise cluster, for example V(https://node1.example.com:9443).
       - If not set, the environment variable E(REDIS_ENTERPRISE_URL) is used.
       - Credentials embedded in the URL (V(https://user:pass@host)) are removed and ignored; use O(username) and O(password).
+      - Must be an C(https://) URL with a host, and no query (C(?)) or fragment (C(#)). Anything else fails the task
+        before any connection is opened, because the password is sent with every request (HTTP basic authentication).
+      - An C(http://) URL is refused unless O(allow_http=true).
     type: str
     default: https://localhost:9443
+  allow_http:
+    description:
+      - Accept an C(http://) O(url). The password then travels in clear text, readable by anyone on the network path,
+        and every task that uses it warns about that.
+      - Redis Enterprise serves its REST API over HTTPS (port 9443); plain HTTP (port 8080) exists only where an
+        administrator enabled it. Leave this V(false) unless the cluster really serves its API over plain HTTP on a
+        network you trust.
+      - If not set, the environment variable E(REDIS_ENTERPRISE_ALLOW_HTTP) is used.
+    type: bool
+    default: false
   username:
     description:
       - User for HTTP basic authentication, usually an e-mail address.
@@ -37,7 +50,8 @@ options:
       - Whether to verify the TLS certificate of the REST API.
       - Redis Enterprise uses a self-signed certificate by default; rather than setting this to V(false), point O(ca_path)
         at the cluster's CA certificate (or at the certificate of a TLS-intercepting proxy).
-      - When V(false), O(ca_path) is ignored.
+      - When V(false), O(ca_path) is ignored, and every task warns that the server is not authenticated (whoever
+        answers at the address of O(url) receives the password).
       - If not set, the environment variable E(REDIS_ENTERPRISE_VALIDATE_CERTS) is used.
     type: bool
     default: true

@@ -16,7 +16,8 @@ description:
     the updated plan. Internal to the role; the plan's layout may change with it.
   - V(checks), the check-mode runs of M(redisops.custom_modules.redis_module_artifact) on each node that needs a package
     (with C(module_lifecycle_run_from=node)); their failures are set as C(check_problems), each naming the node.
-  - V(creates), the module objects created (a loop over the clusters; each item has C(cluster) and C(pkg)).
+  - V(creates), the module objects created (loops whose items have C(cluster) and C(pkg)), either the C(results) of one
+    loop, or with O(hosts) each host's registered result.
   - V(uploads), the artifacts uploaded (one registered result per host of O(hosts)); then every node of each cluster
     is verified to list every present package.
   - V(objects_removed), the module objects deleted (a loop; items as chosen by P(redisops.custom_modules.lifecycle_todo#filter)
@@ -37,13 +38,13 @@ options:
     required: true
   results:
     description:
-      - For V(creates) and V(objects_removed), the C(results) of the looped task.
-      - For V(checks), V(uploads) and V(artifacts_removed), each host's registered result, in the order of O(hosts).
+      - For V(objects_removed), and V(creates) without O(hosts), the C(results) of the looped task.
+      - For V(checks), V(uploads), V(artifacts_removed), and V(creates) with O(hosts), each host's registered result, in the order of O(hosts).
     type: list
     elements: dict
     required: true
   hosts:
-    description: The hosts of O(results), for V(checks), V(uploads) and V(artifacts_removed).
+    description: The hosts of O(results), for V(checks), V(uploads), V(artifacts_removed) and V(creates).
     type: list
     elements: str
   prune:
@@ -101,7 +102,10 @@ def lifecycle_record(run, step, results, hosts=None, prune=False, play_runs=None
     if step == 'checks':
         return _lifecycle.record_checks(run, _pairs(hosts, results))
     if step == 'creates':
-        return _lifecycle.record_creates(run, results)
+        if hosts is None:
+            return _lifecycle.record_creates(run, results)
+        return _lifecycle.record_creates(run, [item for dummy, registered in _pairs(hosts, results)
+                                               for item in registered.get('results') or []])
     if step == 'uploads':
         return _lifecycle.record_uploads(run, _pairs(hosts, results))
     if step == 'artifacts_removed':

@@ -13,7 +13,8 @@ version_added: 0.1.0
 description:
   - Reads the plan of a P(redisops.custom_modules.module_lifecycle#role) run (the fact C(_module_lifecycle_run)) and
     returns the work of one step, for the role's looped tasks. Internal to the role; the plan's layout may change.
-  - V(creates), the module objects to create, C([{cluster, url, leader, pkg}]).
+  - V(creates), the module objects to create, C([{cluster, url, leader, pkg}]); with O(host), only those of the
+    clusters whose first host (C(leader)) it is.
   - V(uploads), the packages O(host) must receive (none when its cluster already failed).
   - V(object_removals), the module objects to delete, C([{cluster, url, leader, module_name, version, key, label, prune}]),
     that is the absent versions, and with O(prune) the other versions of the present modules once every node of the
@@ -34,7 +35,7 @@ options:
     choices: [creates, uploads, object_removals, artifact_removals, restore, errors]
     required: true
   host:
-    description: The host, for V(uploads), V(artifact_removals) and V(errors).
+    description: The host, for V(creates), V(uploads), V(artifact_removals) and V(errors).
     type: str
   hosts:
     description: For V(restore), the hosts still in the play.
@@ -82,7 +83,7 @@ def lifecycle_todo(run, what, host=None, hosts=None, prune=False, play_runs=None
     if not isinstance(run, Mapping) or 'nodes' not in run:
         raise AnsibleFilterError('lifecycle_todo expects the plan of the module_lifecycle role (_module_lifecycle_run)')
     if what == 'creates':
-        return _lifecycle.todo(run)
+        return _lifecycle.todo(run, host)
     if what == 'uploads':
         return _lifecycle.host_uploads(run, host)
     if what == 'object_removals':

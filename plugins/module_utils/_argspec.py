@@ -16,6 +16,7 @@ import copy
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _client
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module
 
 # ansible-core applies fallbacks before defaults (a fallback only fills an option the task did not
 # set), so an environment variable wins over the default and a task argument wins over both.
@@ -26,6 +27,7 @@ CONNECTION_ARGUMENT_SPEC = dict(
     validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['REDIS_ENTERPRISE_VALIDATE_CERTS'])),
     ca_path=dict(type='path', fallback=(env_fallback, ['REDIS_ENTERPRISE_CA_PATH'])),
     timeout=dict(type='int', default=30, fallback=(env_fallback, ['REDIS_ENTERPRISE_TIMEOUT'])),
+    allow_http=dict(type='bool', default=False, fallback=(env_fallback, ['REDIS_ENTERPRISE_ALLOW_HTTP'])),
 )
 
 CONNECTION_OPTIONS = tuple(sorted(CONNECTION_ARGUMENT_SPEC))
@@ -73,11 +75,34 @@ def client_from_module(module, retries=3, backoff_factor=0.5):
             ' and '.join('REDIS_ENTERPRISE_%s' % name.upper() for name in missing)))
     if not params.get('url'):
         module.fail_json(msg='missing url: set the option url or the environment variable REDIS_ENTERPRISE_URL')
-    return _client.Client(
-        params['url'], params['username'], params['password'],
-        validate_certs=params.get('validate_certs', True),
-        ca_path=params.get('ca_path'),
-        timeout=params.get('timeout') or 30,
-        retries=retries,
-        backoff_factor=backoff_factor,
-    )
+    # A password written into the URL is ignored, but must not show up in the result (invocation) either.
+    url_password = _url_password(params['url'])
+    if url_password:
+        module.no_log_values.add(url_password)
+    try:
+        client = _client.Client(
+            params['url'], params['username'], params['password'],
+            validate_certs=params.get('validate_certs', True),
+            ca_path=params.get('ca_path'),
+            timeout=params.get('timeout') or 30,
+            retries=retries,
+            backoff_factor=backoff_factor,
+            allow_http=bool(params.get('allow_http')),
+        )
+    except RedisEnterpriseError as exc:
+        fail_module(module, exc)
+    # One client per task, so each warning is shown once per task however many requests follow.
+    for warning in client.warnings:
+        module.warn(warning)
+    return client
+
+
+def _url_password(url):
+    """The password part of userinfo in ``url`` (``https://user:password@host``), or None."""
+    if not isinstance(url, str) or '://' not in url:
+        return None
+    authority = url.partition('://')[2]
+    if '@' not in authority:
+        return None
+    userinfo = authority.rpartition('@')[0]
+    return userinfo.partition(':')[2] or None

@@ -94,6 +94,100 @@ def strip_userinfo(url):
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)).rstrip('/')
 
 
+HTTPS_PORT = 9443
+ALLOW_HTTP_HOWTO = 'allow_http: true (or the environment variable REDIS_ENTERPRISE_ALLOW_HTTP=true)'
+
+
+def _shown(url):
+    """What an error message may show of ``url``: scheme, host and port, never userinfo, query or fragment.
+
+    Splitting again on the last ``@`` also hides a password with a raw ``#``, ``?`` or ``/`` in it,
+    which urlsplit would not recognise as userinfo.
+    """
+    scheme, sep, rest = url.partition('://')
+    if not sep:
+        scheme, rest = '', url
+    rest = rest.rpartition('@')[2]
+    for stop in '/?#':
+        rest = rest.partition(stop)[0]
+    return '%s%s%s' % (scheme, sep, rest)
+
+
+def _https_suggestion(hostname):
+    host = hostname or '<node address>'
+    if ':' in host:  # an IPv6 address needs its brackets back
+        host = '[%s]' % host
+    return 'https://%s:%d' % (host, HTTPS_PORT)
+
+
+def check_url(url, allow_http=False):
+    """The base URL to send requests to, or RedisEnterpriseError when ``url`` must not be used.
+
+    Runs before any connection exists. Refused: no scheme, a scheme other than https (http only
+    with ``allow_http``, because basic authentication would send the password in clear text), no
+    host, an invalid port, a query or a fragment. The result has no userinfo (credentials in the
+    URL are ignored; username and password are the options) and no trailing slash.
+
+    Private to this collection.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise RedisEnterpriseError('url is empty: set it to the REST API of a node, for example %s. Nothing was sent.'
+                                   % _https_suggestion(None))
+    shown = _shown(url)
+    if '://' not in url:
+        hostname = urlsplit('//' + url.rpartition('@')[2].lstrip('/')).hostname
+        raise RedisEnterpriseError(
+            'url %s has no scheme: write it as %s (the REST API is served over HTTPS, usually on port %d). '
+            'Nothing was sent.' % (shown, _https_suggestion(hostname), HTTPS_PORT))
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    hostname = parts.hostname
+    suggestion = _https_suggestion(hostname)
+    if scheme == 'http':
+        if not allow_http:
+            raise RedisEnterpriseError(
+                'url %s uses plain HTTP, which would send the password in clear text to anyone on the network path: '
+                'use %s (the REST API is served over HTTPS, usually on port %d). Only if the cluster serves its API '
+                'over plain HTTP and you accept that risk, set %s. Nothing was sent.'
+                % (shown, suggestion, HTTPS_PORT, ALLOW_HTTP_HOWTO))
+    elif scheme != 'https':
+        raise RedisEnterpriseError(
+            'url %s has the scheme %s, which the REST API does not speak: use %s. Nothing was sent.'
+            % (shown, parts.scheme or '(empty)', suggestion))
+    if not hostname:
+        raise RedisEnterpriseError('url %s names no host: use %s. Nothing was sent.' % (shown, suggestion))
+    try:
+        parts.port
+    except ValueError:
+        raise RedisEnterpriseError('url %s has an invalid port: use %s. Nothing was sent.' % (shown, suggestion))
+    after_host = url.partition('://')[2].rpartition('@')[2]
+    if '?' in after_host:
+        raise RedisEnterpriseError('url %s has a query (a ? part); the base URL of the REST API takes none: use %s. '
+                                   'Nothing was sent.' % (shown, suggestion))
+    if '#' in after_host:
+        raise RedisEnterpriseError('url %s has a fragment (a # part); the base URL of the REST API takes none: use %s. '
+                                   'Nothing was sent.' % (shown, suggestion))
+    return strip_userinfo(url)
+
+
+def connection_warnings(base_url, validate_certs=True):
+    """Warnings about what a connection to ``base_url`` exposes: at most one per problem.
+
+    Meant to be shown once per task (the caller builds one client per task). Private to this collection.
+    """
+    warnings = []
+    if urlsplit(base_url).scheme.lower() == 'http':
+        warnings.append(
+            'url %s uses plain HTTP (allow_http is true): the password travels in clear text, readable by anyone on '
+            'the network path. Use %s instead.' % (_shown(base_url), _https_suggestion(urlsplit(base_url).hostname)))
+    elif not validate_certs:
+        warnings.append(
+            'validate_certs is false: the server at %s is not authenticated, so whoever answers at that address '
+            'receives the password. Set ca_path to the CA that signed the cluster\'s certificate instead.'
+            % _shown(base_url))
+    return warnings
+
+
 def _multipart_escape(value):
     # What browsers do for names in Content-Disposition (WHATWG HTML multipart/form-data encoding).
     return value.replace('"', '%22').replace('\r', '%0D').replace('\n', '%0A')
@@ -212,10 +306,13 @@ class Client:
     """
 
     def __init__(self, url, username, password, validate_certs=True, ca_path=None, timeout=30,
-                 retries=3, backoff_factor=0.5):
+                 retries=3, backoff_factor=0.5, allow_http=False):
+        # Checked before anything else, so a refused URL never gets a session, let alone a connection.
+        self.base_url = check_url(url, allow_http)
+        # Shown by the caller, once per task: see client_from_module.
+        self.warnings = connection_warnings(self.base_url, validate_certs)
         if not HAS_REQUESTS:
             raise RedisEnterpriseError('the Python library requests is required', details=REQUESTS_IMPORT_ERROR)
-        self.base_url = strip_userinfo(url)
         self.username = username
         self._password = password
         self.timeout = timeout
@@ -232,7 +329,11 @@ class Client:
         self.session.headers['User-Agent'] = 'redisops.custom_modules'
         adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor))
         self.session.mount('https://', adapter)
-        self.session.mount('http://', adapter)
+        if allow_http:
+            self.session.mount('http://', adapter)
+        else:
+            # Defence in depth: without the opt-in the session has no transport for http:// at all.
+            self.session.adapters.pop('http://', None)
 
     def __repr__(self):
         return 'Client(base_url=%r, username=%r)' % (self.base_url, self.username)

@@ -10,6 +10,9 @@ Redis Enterprise 8.2 and later refuse uploads (module objects and artifacts alik
 needed, and changed only when the task may (``allow_uploads``); what was done is reported as
 ``allow_modules_upload_changed`` and ``allow_modules_upload_before``, so it can be restored.
 
+``apply_setting()`` sets the value outright, for the module that enables the setting for a run and
+restores it afterwards (redis_cluster_upload_gate).
+
 This module is private to this collection: its interface may change without notice.
 """
 
@@ -17,6 +20,43 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, failure
+
+
+def upload_setting(cluster):
+    """``allow_modules_upload`` of a ``GET /v1/cluster`` object: True or False, or None when there is none.
+
+    Redis Enterprise before 8.2 has no such setting (uploads are always allowed there); a value that
+    is not a boolean is treated the same way. Private to this collection.
+    """
+    value = (cluster or {}).get('allow_modules_upload')
+    return value if isinstance(value, bool) else None
+
+
+def apply_setting(client, allowed, check_mode=False):
+    """Bring ``allow_modules_upload`` to ``allowed``: ``GET /v1/cluster``, then ``PUT`` only when it differs.
+
+    Returns ``dict(previous=..., allowed=..., supported=..., changed=...)``: the value before and
+    after (in check mode, the value it would have; nothing is sent). On a cluster without the setting,
+    nothing is sent: ``supported`` is False, ``previous`` and ``allowed`` are None and ``changed`` is False.
+    Raises RedisEnterpriseError (the client's, with its hint) or a failure() when the cluster
+    answers the PUT with another value. Private to this collection.
+    """
+    allowed = bool(allowed)
+    previous = upload_setting(client.get_cluster())
+    if previous is None:
+        return dict(previous=None, allowed=None, supported=False, changed=False)
+    if previous == allowed:
+        return dict(previous=previous, allowed=previous, supported=True, changed=False)
+    if not check_mode:
+        after = upload_setting(client.set_allow_modules_upload(allowed))
+        # The PUT answers with the cluster object; one that does not show the setting is taken at its word.
+        if after is not None and after != allowed:
+            raise failure(
+                'PUT /v1/cluster {"allow_modules_upload": %s} was accepted, but the cluster still reports '
+                'allow_modules_upload: %s. Check the cluster (another change may have been made at the same time), '
+                'then run the task again' % (str(allowed).lower(), str(after).lower()),
+                previous=previous, allowed=after, supported=True)
+    return dict(previous=previous, allowed=allowed, supported=True, changed=True)
 
 
 class UploadGate(object):
@@ -45,10 +85,9 @@ class UploadGate(object):
         if self.checked:
             return
         self.checked = True
-        cluster = self.client.get_cluster() or {}
-        value = cluster.get('allow_modules_upload')
+        value = upload_setting(self.client.get_cluster())
         # 8.0 has no such setting: None, and the write itself will tell.
-        self.before = value if isinstance(value, bool) else None
+        self.before = value
         if value is False and not self.allow_uploads:
             raise failure(
                 'uploads are disabled on this cluster (allow_modules_upload is false), so %s would be refused with '

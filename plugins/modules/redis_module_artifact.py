@@ -102,7 +102,8 @@ options:
         later refuse uploads with HTTP 403 C(modules_upload_disabled) by default), set it to V(true) first with
         C(PUT /v1/cluster).
       - The setting is only read when an upload is needed, and only changed then. RV(allow_modules_upload_changed) and
-        RV(allow_modules_upload_before) report what was done, so it can be restored afterwards.
+        RV(allow_modules_upload_before) report what was done, so it can be restored afterwards with
+        M(redisops.custom_modules.redis_cluster_upload_gate).
       - When V(false) and uploads are disabled, the module fails before uploading anything.
     type: bool
     default: false
@@ -129,6 +130,7 @@ notes:
 seealso:
   - module: redisops.custom_modules.redis_module_artifact_info
   - module: redisops.custom_modules.redis_user_module
+  - module: redisops.custom_modules.redis_cluster_upload_gate
   - name: Redis Enterprise REST API, user-defined modules
     description: The C(/v2/local/modules/user-defined/artifacts) requests.
     link: https://redis.io/docs/latest/operate/rs/references/rest-api/requests/modules/user-defined/
@@ -146,11 +148,24 @@ EXAMPLES = r"""
   delegate_to: localhost
   register: hello_artifact
 
+- name: Restore the upload setting when one of the uploads enabled it
+  redisops.custom_modules.redis_cluster_upload_gate:
+    url: "https://{{ ansible_host }}:9443"
+    username: admin@example.com
+    password: "{{ vault_redis_admin_password }}"
+    ca_path: /etc/pki/redis-enterprise-ca.pem
+    allowed: false
+  delegate_to: localhost
+  run_once: true
+  when: >-
+    ansible_play_hosts | map('extract', hostvars, 'hello_artifact')
+    | selectattr('allow_modules_upload_changed', 'defined') | selectattr('allow_modules_upload_changed') | list | length > 0
+
 - name: Upload the package, running on each node against its own API (https://localhost:9443)
   redisops.custom_modules.redis_module_artifact:
     username: admin@example.com
     password: "{{ vault_redis_admin_password }}"
-    validate_certs: false
+    ca_path: /etc/pki/redis-enterprise-ca.pem
     src: files/hello-1.0.0.zip
 
 - name: Upload a package that is already on the node

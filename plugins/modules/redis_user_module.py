@@ -106,7 +106,7 @@ options:
         V(true) first with C(PUT /v1/cluster).
       - The setting is only read when a write is needed, and only changed then.
         RV(allow_modules_upload_changed) and RV(allow_modules_upload_before) report what was done, so it can be
-        restored afterwards.
+        restored afterwards with M(redisops.custom_modules.redis_cluster_upload_gate).
       - When V(false) and uploads are disabled, the module fails before sending anything.
     type: bool
     default: false
@@ -117,6 +117,7 @@ notes:
 seealso:
   - module: redisops.custom_modules.redis_user_module_info
   - module: redisops.custom_modules.redis_module_artifact
+  - module: redisops.custom_modules.redis_cluster_upload_gate
   - name: Redis Enterprise REST API, user-defined modules
     description: The C(/v2/modules/user-defined) requests.
     link: https://redis.io/docs/latest/operate/rs/references/rest-api/requests/modules/user-defined/
@@ -135,16 +136,12 @@ EXAMPLES = r"""
   register: hello_object
 
 - name: Restore the upload setting when this run enabled it
-  ansible.builtin.uri:
-    url: https://re-node1.example.com:9443/v1/cluster
-    method: PUT
-    url_username: admin@example.com
-    url_password: "{{ vault_redis_admin_password }}"
-    force_basic_auth: true
+  redisops.custom_modules.redis_cluster_upload_gate:
+    url: https://re-node1.example.com:9443
+    username: admin@example.com
+    password: "{{ vault_redis_admin_password }}"
     ca_path: /etc/pki/redis-enterprise-ca.pem
-    body_format: json
-    body:
-      allow_modules_upload: false
+    allowed: "{{ hello_object.allow_modules_upload_before }}"
   run_once: true
   when: hello_object.allow_modules_upload_changed
 

@@ -343,11 +343,13 @@ def record_checks(run, results_by_host):
 
 # -- after each write step ------------------------------------------------------------------------------
 
-def todo(run):
-    """The writes the next steps make: module objects to create ``[{cluster, url, leader, pkg}]`` and, per
-    host, the packages to upload, leaving out clusters that already failed."""
+def todo(run, host=None):
+    """The module objects to create, ``[{cluster, url, leader, pkg}]``: every cluster's, or with ``host`` those
+    of the clusters it leads (each leader creates its cluster's objects, the leaders in parallel)."""
     creates = []
     for cluster in run['clusters']:
+        if host is not None and cluster['leader'] != host:
+            continue
         for pkg in packages(run, cluster['create']):
             creates.append(dict(cluster=cluster['name'], url=cluster['url'], leader=cluster['leader'], pkg=pkg))
     return creates
@@ -395,7 +397,7 @@ def _last_listing(results):
     return keys_of(listings[-1]) if listings else None
 
 
-def record_uploads(run, registered_by_host, check_mode=False):
+def record_uploads(run, registered_by_host):
     """Fold each host's upload results (``[(host, registered)]``) into the run, then verify.
 
     A failed upload is an error of the host's cluster. The module lists the node's artifacts after

@@ -180,3 +180,17 @@ def test_bad_remote_src_value(make_plugin):
     plugin = make_plugin(dict(src="x.zip", remote_src="maybe"), found="/unused")
     result = plugin.run(task_vars={})
     assert result["failed"] is True and "remote_src" in result["msg"]
+
+
+@pytest.mark.parametrize("args, refused", [
+    (dict(url="http://node1:9443", allow_http="no"), "uses plain HTTP"),
+    (dict(url="node1:9443"), "has no scheme"),
+    (dict(url="https://node1:9443#top"), "has a fragment"),
+])
+def test_refused_url_before_the_package_is_read_or_copied(make_plugin, v1, args, refused):
+    plugin = make_plugin(dict(args, src="hello-1.0.0.zip"), found=v1)
+    result = plugin.run(task_vars={})
+    assert result["failed"] and refused in result["msg"] and "Nothing was sent" in result["msg"]
+    plugin._loader.path_dwim_relative_stack.assert_not_called()
+    plugin._execute_module.assert_not_called()
+    plugin._transfer_file.assert_not_called()

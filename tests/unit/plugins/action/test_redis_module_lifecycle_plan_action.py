@@ -31,12 +31,17 @@ class FakeFleet(object):
         self.calls = []
         self.lock = threading.Lock()
         self.credentials = set()
+        self.warnings = []
+        self.kwargs = []
 
     def client(self, url, username, password, **kwargs):
         fleet = self
         fleet.credentials.add((username, password, kwargs.get('ca_path')))
+        fleet.kwargs.append(kwargs)
 
         class Client(object):
+            warnings = list(fleet.warnings)
+
             def _log(self, method):
                 with fleet.lock:
                     fleet.calls.append((url, method))
@@ -208,3 +213,29 @@ def test_run_parallel_is_bounded():
         return True
     done = plan_action.run_parallel(dict((i, job) for i in range(20)), workers=4)
     assert len(done) == 20 and max(peak) <= 4
+
+
+def test_connection_options_and_warnings_like_the_modules(monkeypatch):
+    fleet = everything_there()
+    fleet.warnings = ['validate_certs is false: the nodes are not authenticated']
+    result = run_action(fleet, dict(validate_certs=False, allow_http=True, timeout=7), monkeypatch)
+    assert not result.get('failed'), result
+    assert all(k['validate_certs'] is False and k['allow_http'] is True and k['timeout'] == 7 for k in fleet.kwargs)
+    assert result['warnings'] == fleet.warnings  # once, not once per node
+
+
+def test_a_refused_url_is_a_read_problem(monkeypatch):
+    fleet = everything_there()
+
+    def refuse(url, *args, **kwargs):
+        if url.startswith('http://'):
+            raise RedisEnterpriseError('url http://10.0.0.2:9443 is not https; set allow_http: true')
+        return fleet.client(url, *args, **kwargs)
+    nodes = [dict(NODES[0]), dict(NODES[1], url='http://10.0.0.2:9443'), dict(NODES[2])]
+    monkeypatch.setattr(plan_action._client, 'Client', refuse)
+    task = mock.MagicMock()
+    task.args = dict(nodes=nodes, username='admin', password='pw')
+    task.async_val = 0
+    action = plan_action.ActionModule(task, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), None)
+    result = action.run(task_vars={})
+    assert result['failed'] and 'node c1-node2 (http://10.0.0.2:9443): url http://10.0.0.2:9443 is not https' in result['msg']

@@ -128,3 +128,25 @@ def test_broken_vaulted_package_names_the_source(make_plugin, inspect_package):
     result = plugin.run(task_vars={})
     assert result["failed"] and result["msg"] == "artifact /play/files/v.zip: not a zip file"
     plugin._loader.cleanup_tmp_file.assert_called_once_with("/tmp/ansible-decrypted-xyz")
+
+
+@pytest.mark.parametrize("args, refused", [
+    (dict(url="http://node1:9443", allow_http=False), "uses plain HTTP"),
+    (dict(url="ftp://node1:9443"), "has the scheme ftp"),
+    (dict(url="https://node1:9443?x=1"), "has a query"),
+])
+def test_refused_url_before_the_package_is_read(make_plugin, inspected, args, refused):
+    args = dict(args, artifact="hello.zip")
+    plugin = make_plugin(args)
+    result = plugin.run(task_vars={})
+    assert result["failed"] and refused in result["msg"] and "Nothing was sent" in result["msg"]
+    assert inspected == []
+    plugin._loader.path_dwim_relative_stack.assert_not_called()
+    plugin._execute_module.assert_not_called()
+
+
+def test_http_without_allow_http_in_the_task_is_left_to_the_module(make_plugin, inspected):
+    # REDIS_ENTERPRISE_ALLOW_HTTP may be set where the module runs: the module decides.
+    plugin = make_plugin(dict(artifact="hello.zip", url="http://node1:8080"))
+    plugin.run(task_vars={})
+    assert module_args(plugin)["url"] == "http://node1:8080"

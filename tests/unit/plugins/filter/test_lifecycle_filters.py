@@ -84,3 +84,15 @@ def test_a_run_through_the_filters():
     assert lifecycle_todo.lifecycle_todo(run, 'restore', hosts=['a']) == []
     run = lifecycle_record.lifecycle_record(run, 'checks', [{}, {}], hosts=['a', 'b'])
     assert run['check_problems'] == []
+
+
+def test_creates_by_the_leader_of_each_cluster():
+    nodes = NODES + [dict(host='c', cluster='c2', url='https://c:9443')]
+    run = _lifecycle.plan([_lifecycle.package_entry(PKG, 'present')], [], nodes, {'c1': {'modules': []}, 'c2': {'modules': []}},
+                          {'a': {'artifacts': []}, 'b': {'artifacts': []}, 'c': {'artifacts': []}}, prune=False)
+    assert [c['cluster'] for c in lifecycle_todo.lifecycle_todo(run, 'creates', host='a')] == ['c1']
+    assert lifecycle_todo.lifecycle_todo(run, 'creates', host='b') == []
+    mine = lifecycle_todo.lifecycle_todo(run, 'creates', host='c')
+    run = lifecycle_record.lifecycle_record(run, 'creates', [{'results': [dict(item=mine[0], changed=True)]}, {}],
+                                            hosts=['c', 'b'])
+    assert run['changes'] == {'c1': [], 'c2': ['module object created: hello 1.0.0 (10000)']}

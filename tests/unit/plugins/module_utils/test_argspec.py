@@ -10,7 +10,8 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _client
 
 ENV = ('REDIS_ENTERPRISE_URL', 'REDIS_ENTERPRISE_USERNAME', 'REDIS_ENTERPRISE_PASSWORD',
-       'REDIS_ENTERPRISE_VALIDATE_CERTS', 'REDIS_ENTERPRISE_CA_PATH', 'REDIS_ENTERPRISE_TIMEOUT')
+       'REDIS_ENTERPRISE_VALIDATE_CERTS', 'REDIS_ENTERPRISE_CA_PATH', 'REDIS_ENTERPRISE_TIMEOUT',
+       'REDIS_ENTERPRISE_ALLOW_HTTP')
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +40,7 @@ def test_defaults_without_env():
     assert params['url'] == 'https://localhost:9443'
     assert params['validate_certs'] is True
     assert params['timeout'] == 30
+    assert params['allow_http'] is False
     assert params['username'] is None and params['password'] is None and params['ca_path'] is None
 
 
@@ -49,9 +51,10 @@ def test_env_wins_over_default(monkeypatch, tmp_path):
     monkeypatch.setenv('REDIS_ENTERPRISE_VALIDATE_CERTS', 'false')
     monkeypatch.setenv('REDIS_ENTERPRISE_CA_PATH', str(tmp_path / 'ca.pem'))
     monkeypatch.setenv('REDIS_ENTERPRISE_TIMEOUT', '7')
+    monkeypatch.setenv('REDIS_ENTERPRISE_ALLOW_HTTP', 'true')
     params = make_module({}).params
     assert params == dict(url='https://10.0.0.1:9443', username='admin@example.com', password='env-secret',
-                          validate_certs=False, ca_path=str(tmp_path / 'ca.pem'), timeout=7)
+                          validate_certs=False, ca_path=str(tmp_path / 'ca.pem'), timeout=7, allow_http=True)
 
 
 def test_args_win_over_env(monkeypatch):

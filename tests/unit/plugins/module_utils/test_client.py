@@ -81,6 +81,7 @@ def local():
 
 def local_client(server, **kwargs):
     kwargs.setdefault('backoff_factor', 0)
+    kwargs.setdefault('allow_http', True)  # the scripted server speaks plain HTTP
     return Client(server.url, 'admin@redis.test', PASSWORD, **kwargs)
 
 
@@ -212,8 +213,8 @@ def test_retry_policy():
 # ---------------------------------------------------------------- against the scripted server
 
 def test_repr_and_userinfo_never_show_the_password(local):
-    client = Client('http://admin%40redis.test:' + PASSWORD + '@127.0.0.1:1/', 'admin@redis.test', PASSWORD)
-    assert client.base_url == 'http://127.0.0.1:1'
+    client = Client('https://admin%40redis.test:' + PASSWORD + '@127.0.0.1:1/', 'admin@redis.test', PASSWORD)
+    assert client.base_url == 'https://127.0.0.1:1'
     assert_no_secret(client)
     assert_no_secret(vars(client)['base_url'])
 
@@ -324,7 +325,8 @@ def test_connection_refused_is_a_clear_error(local):
     port = local.server_address[1]
     local.shutdown()
     local.server_close()
-    client = Client('http://127.0.0.1:%d' % port, 'admin@redis.test', PASSWORD, retries=2, backoff_factor=0)
+    client = Client('http://127.0.0.1:%d' % port, 'admin@redis.test', PASSWORD, retries=2, backoff_factor=0,
+                    allow_http=True)
     with pytest.raises(RedisEnterpriseError) as info:
         client.list_modules()
     assert 'cannot connect to http://127.0.0.1:%d (3 attempts)' % port in str(info.value)
@@ -333,7 +335,7 @@ def test_connection_refused_is_a_clear_error(local):
 
 
 def test_missing_artifact_file(tmp_path):
-    client = Client('http://127.0.0.1:1', 'u', PASSWORD)
+    client = Client('https://127.0.0.1:1', 'u', PASSWORD)
     with pytest.raises(RedisEnterpriseError, match='cannot read the artifact'):
         client.upload_artifact(str(tmp_path / 'nope.zip'))
 

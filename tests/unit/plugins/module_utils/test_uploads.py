@@ -5,7 +5,7 @@
 import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
-from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate, apply_setting, upload_setting
 
 REFUSED = RedisEnterpriseError('Module upload is disabled', method='POST', path='/v2/modules/user-defined', status=403,
                                error_code='modules_upload_disabled')
@@ -23,6 +23,7 @@ class Cluster(object):
     def set_allow_modules_upload(self, value):
         self.calls.append('set_allow_modules_upload')
         self.cluster['allow_modules_upload'] = value
+        return dict(self.cluster)
 
 
 def gate(client, allow_uploads=False, check_mode=False):
@@ -84,3 +85,44 @@ def test_write_refused_again_is_raised(allow_uploads):
     with pytest.raises(RedisEnterpriseError):
         uploads.write(send)
     assert uploads.changed is allow_uploads
+
+
+@pytest.mark.parametrize('cluster, expected', [
+    ({'allow_modules_upload': True}, True),
+    ({'allow_modules_upload': False}, False),
+    ({}, None),
+    (None, None),
+    ({'allow_modules_upload': 'false'}, None),
+    ({'allow_modules_upload': 0}, None),
+])
+def test_upload_setting(cluster, expected):
+    assert upload_setting(cluster) is expected
+
+
+# setting, allowed, check_mode -> result, calls
+@pytest.mark.parametrize('setting, allowed, check_mode, result, calls', [
+    (False, True, False, dict(previous=False, allowed=True, supported=True, changed=True),
+     ['get_cluster', 'set_allow_modules_upload']),
+    (True, False, False, dict(previous=True, allowed=False, supported=True, changed=True),
+     ['get_cluster', 'set_allow_modules_upload']),
+    (False, True, True, dict(previous=False, allowed=True, supported=True, changed=True), ['get_cluster']),
+    (True, True, False, dict(previous=True, allowed=True, supported=True, changed=False), ['get_cluster']),
+    (False, False, False, dict(previous=False, allowed=False, supported=True, changed=False), ['get_cluster']),
+    (None, True, False, dict(previous=None, allowed=None, supported=False, changed=False), ['get_cluster']),
+    (None, False, False, dict(previous=None, allowed=None, supported=False, changed=False), ['get_cluster']),
+    (None, False, True, dict(previous=None, allowed=None, supported=False, changed=False), ['get_cluster']),
+])
+def test_apply_setting(setting, allowed, check_mode, result, calls):
+    client = Cluster(setting)
+    assert apply_setting(client, allowed, check_mode) == result
+    assert client.calls == calls
+    assert client.cluster.get('allow_modules_upload') is (allowed if 'set_allow_modules_upload' in calls else setting)
+
+
+def test_apply_setting_fails_when_the_cluster_keeps_the_old_value():
+    client = Cluster(False)
+    client.set_allow_modules_upload = lambda value: {'allow_modules_upload': False}
+    with pytest.raises(RedisEnterpriseError) as caught:
+        apply_setting(client, True)
+    assert 'still reports allow_modules_upload: false' in caught.value.msg
+    assert caught.value.extra == dict(previous=False, allowed=False, supported=True)

@@ -5,13 +5,16 @@
 `run_module(main, args, check_mode=False, diff=False)` returns a ModuleResult: the parsed result
 (dict access), `.failed`, `.rc` and `.raw` (the printed text, to assert that a secret is absent).
 `module_runner` binds it to one module and its connection options; `fake_client` puts a fake REST
-client (built on `FakeREST`) in place of the real one.
+client (built on `FakeREST`) in place of the real one; `module_warnings` makes a module's warnings
+land in its result, and only that test's.
 """
 
 import json
 
 import pytest
 
+from ansible.module_utils import _internal as _module_utils_internal
+from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, hint_for
@@ -26,6 +29,18 @@ class ModuleResult(dict):
     @property
     def failed(self):
         return bool(self.get("failed"))
+
+
+@pytest.fixture
+def module_warnings(monkeypatch):
+    """Module warnings in the result (``result["warnings"]``), none left over from another test.
+
+    ansible-core keeps module warnings in a process-wide registry; and once controller code is
+    imported in the same process (the action plugin tests), they go to the controller's display
+    instead of the result.
+    """
+    monkeypatch.setattr(_warnings, "_global_warnings", {})
+    monkeypatch.setattr(_module_utils_internal, "is_controller", False)
 
 
 @pytest.fixture
