@@ -20,8 +20,8 @@ description:
     loop, or with O(hosts) each host's registered result.
   - V(uploads), the artifacts uploaded (one registered result per host of O(hosts)); then every node of each cluster
     is verified to list every present package.
-  - V(objects_removed), the module objects deleted (a loop; items as chosen by P(redisops.custom_modules.lifecycle_todo#filter)
-    with V(object_removals)); then each node's artifacts to delete are chosen.
+  - V(objects_removed), the module objects deleted (loops whose items P(redisops.custom_modules.lifecycle_todo#filter)
+    chose with V(object_removals)); then each node's artifacts to delete are chosen.
   - V(artifacts_removed), the artifacts deleted (one registered result per host of O(hosts)).
   - A failed item becomes an error of its cluster, naming the node; the summary reports it and fails the cluster's hosts.
 author:
@@ -38,13 +38,14 @@ options:
     required: true
   results:
     description:
-      - For V(objects_removed), and V(creates) without O(hosts), the C(results) of the looped task.
-      - For V(checks), V(uploads), V(artifacts_removed), and V(creates) with O(hosts), each host's registered result, in the order of O(hosts).
+      - For V(creates) and V(objects_removed) without O(hosts), the C(results) of the looped task.
+      - For V(checks), V(uploads), V(artifacts_removed), and V(creates) and V(objects_removed) with O(hosts), each host's registered result, in the order of O(hosts).
     type: list
     elements: dict
     required: true
   hosts:
-    description: The hosts of O(results), for V(checks), V(uploads), V(artifacts_removed) and V(creates).
+    description: The hosts of O(results), for V(checks), V(uploads), V(artifacts_removed), and for V(creates) and
+      V(objects_removed) when each host ran its own loop.
     type: list
     elements: str
   prune:
@@ -110,7 +111,9 @@ def lifecycle_record(run, step, results, hosts=None, prune=False, play_runs=None
         return _lifecycle.record_uploads(run, _pairs(hosts, results))
     if step == 'artifacts_removed':
         return _lifecycle.record_artifact_removals(run, _pairs(hosts, results))
-    return _lifecycle.record_object_removals(run, results, prune, [(host, (play_runs or {}).get(host)) for host in play_hosts or []])
+    if hosts is not None:
+        results = [item for dummy, registered in _pairs(hosts, results) for item in registered.get('results') or []]
+    return _lifecycle.record_object_removals(run, results, prune, [(name, (play_runs or {}).get(name)) for name in play_hosts or []])
 
 
 class FilterModule(object):

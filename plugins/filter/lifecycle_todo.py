@@ -18,7 +18,8 @@ description:
   - V(uploads), the packages O(host) must receive (none when its cluster already failed).
   - V(object_removals), the module objects to delete, C([{cluster, url, leader, module_name, version, key, label, prune}]),
     that is the absent versions, and with O(prune) the other versions of the present modules once every node of the
-    cluster in the play lists them (O(play_runs)). A cluster with an error is left alone.
+    cluster in the play lists them (O(play_runs)). A cluster with an error is left alone. With O(host), only the
+    clusters whose first host it is.
   - V(artifact_removals), the artifacts to delete from O(host), C([{module_name, version, key}]).
   - V(restore), where to set C(allow_modules_upload) back to false, C([{cluster, via, url}]), through a host of O(hosts).
   - V(errors), the errors of the cluster of O(host).
@@ -35,7 +36,7 @@ options:
     choices: [creates, uploads, object_removals, artifact_removals, restore, errors]
     required: true
   host:
-    description: The host, for V(creates), V(uploads), V(artifact_removals) and V(errors).
+    description: The host, for V(creates), V(uploads), V(object_removals), V(artifact_removals) and V(errors).
     type: str
   hosts:
     description: For V(restore), the hosts still in the play.
@@ -87,7 +88,7 @@ def lifecycle_todo(run, what, host=None, hosts=None, prune=False, play_runs=None
     if what == 'uploads':
         return _lifecycle.host_uploads(run, host)
     if what == 'object_removals':
-        return _lifecycle.object_removals(run, prune, [(host, (play_runs or {}).get(host)) for host in play_hosts or []])
+        return _lifecycle.object_removals(run, prune, [(name, (play_runs or {}).get(name)) for name in play_hosts or []], host)
     if what == 'artifact_removals':
         return _lifecycle.host_removals(run, host)
     if what == 'restore':

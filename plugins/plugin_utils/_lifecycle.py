@@ -463,16 +463,17 @@ def cluster_verified(name, play_runs):
     return True
 
 
-def object_removals(run, prune, play_runs):
+def object_removals(run, prune, play_runs, host=None):
     """The module objects to delete, ``[{cluster, url, leader, module_name, version, key, label, prune}]``.
 
     Absent items always; with ``prune`` the other versions of the present modules, once the cluster is
-    verified on every node of the play. A cluster with an error is left alone.
+    verified on every node of the play. A cluster with an error is left alone. With ``host``, only the
+    clusters it leads (each leader deletes its cluster's objects, the leaders in parallel).
     """
     unwanted = _unwanted(run, prune)
     out = []
     for cluster in run['clusters']:
-        if run['errors'].get(cluster['name']):
+        if run['errors'].get(cluster['name']) or (host is not None and cluster['leader'] != host):
             continue
         verified = cluster_verified(cluster['name'], play_runs) if prune else False
         absent_keys = set(entry['key'] for entry in run['absent'])

@@ -96,3 +96,18 @@ def test_creates_by_the_leader_of_each_cluster():
     run = lifecycle_record.lifecycle_record(run, 'creates', [{'results': [dict(item=mine[0], changed=True)]}, {}],
                                             hosts=['c', 'b'])
     assert run['changes'] == {'c1': [], 'c2': ['module object created: hello 1.0.0 (10000)']}
+
+
+def test_object_removals_by_the_leader_of_each_cluster():
+    nodes = NODES + [dict(host='c', cluster='c2', url='https://c:9443')]
+    absent = [_lifecycle.absent_entry('hello', '1.0.0')[0]]
+    obj = {'modules': [dict(module_name='hello', version=10000, semantic_version='1.0.0')]}
+    run = _lifecycle.plan([], absent, nodes, {'c1': obj, 'c2': obj},
+                          {'a': {'artifacts': []}, 'b': {'artifacts': []}, 'c': {'artifacts': []}}, prune=False)
+    mine = lifecycle_todo.lifecycle_todo(run, 'object_removals', host='c')
+    assert [(r['cluster'], r['key']) for r in mine] == [('c2', 'hello/10000')]
+    assert lifecycle_todo.lifecycle_todo(run, 'object_removals', host='b') == []
+    assert len(lifecycle_todo.lifecycle_todo(run, 'object_removals')) == 2
+    run = lifecycle_record.lifecycle_record(run, 'objects_removed', [{'results': [dict(item=mine[0], changed=True)]}],
+                                            hosts=['c'])
+    assert run['changes'] == {'c1': [], 'c2': ['module object deleted: hello 1.0.0 (10000)']}
