@@ -39,7 +39,8 @@ options:
   results:
     description:
       - For V(creates) and V(objects_removed) without O(hosts), the C(results) of the looped task.
-      - For V(checks), V(uploads), V(artifacts_removed), and V(creates) and V(objects_removed) with O(hosts), each host's registered result, in the order of O(hosts).
+      - For V(checks), V(uploads), V(artifacts_removed), and V(creates) and V(objects_removed) with O(hosts), each
+        host's registered result, in the order of O(hosts).
     type: list
     elements: dict
     required: true

@@ -99,7 +99,8 @@ options:
 notes:
   - The password is never returned and never appears in error messages or warnings.
 seealso:
-  - role: redisops.custom_modules.module_lifecycle
+  - module: redisops.custom_modules.redis_user_module_info
+  - module: redisops.custom_modules.redis_module_artifact_info
 """
 
 EXAMPLES = r"""

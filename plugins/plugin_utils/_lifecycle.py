@@ -335,8 +335,8 @@ def record_checks(run, results_by_host):
         for res in (registered or {}).get('results') or []:
             if res.get('failed'):
                 hint = ' ' + UPLOADS_HINT if res.get('error_code') == 'modules_upload_disabled' else ''
-                problems.append('%s (%s): %s%s' % (host, (res.get('item') or {}).get('label', '?'),
-                                                  res.get('msg') or 'failed', hint))
+                label = (res.get('item') or {}).get('label', '?')
+                problems.append('%s (%s): %s%s' % (host, label, res.get('msg') or 'failed', hint))
     run['check_problems'] = problems
     return run
 

@@ -5,8 +5,6 @@
 import threading
 from unittest import mock
 
-import pytest
-
 from ansible_collections.redisops.custom_modules.plugins.action import redis_module_lifecycle_plan as plan_action
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 
@@ -69,7 +67,13 @@ class FakeFleet(object):
         return Client()
 
 
-def run_action(fleet, args, monkeypatch, package=PACKAGE):
+def inspect(src):
+    if src != 'hello.zip':
+        raise ValueError('%s: no such file' % src)
+    return dict(PACKAGE)
+
+
+def run_action(fleet, args, monkeypatch):
     monkeypatch.setattr(plan_action._client, 'Client', fleet.client)
     task = mock.MagicMock()
     base = dict(nodes=NODES, username='admin', password='s3cret-pw', ca_path='/ca.pem')
@@ -78,7 +82,7 @@ def run_action(fleet, args, monkeypatch, package=PACKAGE):
     task.async_val = 0
     task.check_mode = False
     action = plan_action.ActionModule(task, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), None)
-    action._inspect = lambda src: dict(package) if src == 'hello.zip' else (_ for _ in ()).throw(ValueError('%s: no such file' % src))
+    action._inspect = inspect
     return action.run(task_vars={})
 
 

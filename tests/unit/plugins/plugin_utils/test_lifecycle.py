@@ -262,8 +262,8 @@ def test_check_mode_prediction_counts_as_listed():
 
 def test_absent_item_object_first_then_artifacts():
     absent = [L.absent_entry('hello', '1.0.0')[0]]
-    run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000, '1.0.0')],
-                                                   {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}), prune=False)
+    listed = {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}
+    run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000, '1.0.0')], listed), prune=False)
     removals = L.object_removals(run, False, [])
     assert [(r['key'], r['prune']) for r in removals] == [('hello/10000', False)]
     run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], False, [])
