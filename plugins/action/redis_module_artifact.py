@@ -14,7 +14,7 @@ expensive part. With ``src`` on the controller (the default):
 3. when the task runs on the controller itself (a ``local`` connection without become, which
    includes ``delegate_to: localhost``), the module gets the file in place;
 4. otherwise the module first runs as a probe (``_package``: identity, architecture, operating
-   systems; no file), which reads the node and answers whether an upload is needed. Only then,
+   systems, Redis versions; no file), which reads the node and answers whether an upload is needed. Only then,
    and never in check mode, the file goes to the remote temporary directory and the module runs
    again with it. The temporary files are removed in every case.
 
@@ -50,6 +50,9 @@ def package_facts(package):
         operating_systems=package.operating_systems,
         dependencies=list(package.dependencies or []),
         module_file=package.module_file,
+        # the Redis-version check of check_node
+        compatible_redis_version=package.metadata.get('compatible_redis_version'),
+        min_redis_version=package.metadata.get('min_redis_version'),
     )
 
 

@@ -165,7 +165,7 @@ class ActionModule(ActionBase):
             with controller_package(self._loader, path) as package:
                 return dict(path=path, module_name=package.module_name, version=package.version,
                             semantic_version=package.semantic_version, architecture=package.architecture,
-                            operating_systems=package.operating_systems)
+                            operating_systems=package.operating_systems, metadata=package.metadata)
         except ArtifactError as exc:
             raise ValueError(to_text(exc.msg))
         except AnsibleError as exc:
@@ -258,7 +258,7 @@ class ActionModule(ActionBase):
                     warnings.append('cannot tell which node of cluster %s %s is (no node has that address, and the nodes differ in '
                                     'operating system or architecture), so its packages were not compared with it'
                                     % (cluster['name'], host))
-                problems.extend(_lifecycle.compatibility_problems(run, host, node))
+                problems.extend(_lifecycle.compatibility_problems(run, host, node, listed['value'] or [], how))
         problems.extend(_lifecycle.gate_problems(run, allow_uploads))
         self._warnings.extend(warnings)
         return problems

@@ -56,15 +56,6 @@ def node_addresses(node):
     return addresses
 
 
-def node_summary(node, identified=True):
-    return dict(
-        uid=node.get('uid') if identified else None,
-        addr=node.get('addr') if identified else None,
-        os=_artifact.node_os_id(node),
-        architecture=node.get('architecture'),
-    )
-
-
 def identify_node(nodes, url):
     """(node, how) for the node whose API ``url`` points at; how is 'address', 'uniform' or None.
 

@@ -30,8 +30,9 @@ description:
     upload is needed. When the task runs on the controller (a C(local) connection, or delegated to C(localhost)) and
     without privilege escalation, the package is used in place and never copied.
   - Before an upload (never on a run that changes nothing), the node's operating system and architecture
-    (C(GET /v1/nodes)) are compared with the architecture of the package's C(.so) and its C(operating_systems); a
-    mismatch fails before anything is uploaded (see O(check_node)).
+    (C(GET /v1/nodes)) are compared with the architecture of the package's C(.so) and its C(operating_systems), and
+    the Redis database versions the node offers (C(supported_database_versions)) with the package's
+    C(compatible_redis_version) and C(min_redis_version); a mismatch fails before anything is uploaded (see O(check_node)).
   - The upload is streamed from disk (multipart form field C(module)); memory use does not grow with the package size.
 author:
   - redisops maintainers (@redisops)
@@ -111,6 +112,12 @@ options:
     description:
       - Before an upload, compare the architecture of the package's C(.so) and its C(operating_systems) with this node's
         (C(GET /v1/nodes)), and fail before uploading on a mismatch.
+      - The same check compares the package's C(compatible_redis_version) and C(min_redis_version) with the Redis
+        database versions the node offers (C(supported_database_versions)), and fails when none of them could load the
+        module. Redis Enterprise's rule is used. When C(compatible_redis_version) is set, it must equal a database's
+        Redis version (major.minor). Otherwise the major version of C(min_redis_version) must match. A package that
+        sets neither field, or a node that lists no versions, passes this part of the check without a warning
+        (M(redisops.custom_modules.redis_user_module) warns about such a package).
       - The node is found by matching the host of O(url) (resolved) with each node's C(addr) and C(external_addr). When
         it cannot be found and every node of the cluster has the same operating system and architecture, those are used;
         otherwise a warning is issued and the comparison is skipped.
@@ -119,8 +126,9 @@ options:
     default: true
   _package:
     description:
-      - Private to this collection. The action plugin sets it to the identity, architecture and operating systems of a
-        package it checked on the controller, to learn whether an upload is needed before it copies the package.
+      - Private to this collection. The action plugin sets it to the identity, architecture, operating systems and Redis
+        versions (C(compatible_redis_version), C(min_redis_version)) of a package it checked on the controller, to learn
+        whether an upload is needed before it copies the package.
       - Do not set it in a task.
     type: dict
 notes:
@@ -263,11 +271,19 @@ node:
       description: The node's CPU architecture.
       type: str
       sample: x86_64
+    redis_versions:
+      description:
+        - The Redis database versions (major.minor) the node offers, from its C(supported_database_versions).
+        - Those of every node of the cluster when C(uid) is V(null).
+      type: list
+      elements: str
+      sample: ["7.2", "7.4", "8.0", "8.2"]
   sample:
     uid: 2
     addr: 10.0.0.12
     os: ubuntu22
     architecture: x86_64
+    redis_versions: ["7.2", "7.4", "8.0", "8.2"]
 uploaded:
   description: Whether the package was uploaded to the node (in check mode, whether it would be).
   returned: always
@@ -290,10 +306,10 @@ allow_modules_upload_before:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _artifact, _listing
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _artifact, _listing, _redis_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import coerce_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
-from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node, node_summary
+from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
 
 
@@ -318,6 +334,9 @@ class PackageFacts(object):
         self.module_file = facts.get('module_file')
         self.metadata = dict(module_name=self.module_name, version=self.version,
                              semantic_version=self.semantic_version)
+        for field in _redis_version.FIELDS:
+            if facts.get(field) is not None:
+                self.metadata[field] = facts[field]
 
     def identity(self):
         return dict(module_name=self.module_name, version=self.version, semantic_version=self.semantic_version)
@@ -333,6 +352,23 @@ def describe(identity):
     if identity.get('semantic_version'):
         return '%s %s (version %s)' % (identity['module_name'], identity['semantic_version'], identity['version'])
     return '%s version %s' % (identity['module_name'], identity['version'])
+
+
+def node_summary(node, identified=True):
+    return dict(
+        uid=node.get('uid') if identified else None,
+        addr=node.get('addr') if identified else None,
+        os=_artifact.node_os_id(node),
+        architecture=node.get('architecture'),
+        redis_versions=[_redis_version.label(version) for version in _redis_version.cluster_versions(node)],
+    )
+
+
+def redis_version_problems(package, nodes, which):
+    """[message] when none of the Redis database versions of ``nodes`` (one node object or a list) could load the package."""
+    fit = _redis_version.check_package(package.metadata, _redis_version.cluster_versions(nodes),
+                                       what='the package', where=which)
+    return [fit.problem] if fit.problem else []
 
 
 class ArtifactManager(object):
@@ -441,18 +477,25 @@ class ArtifactManager(object):
                 'or check_node: false to silence this warning' % self.client.base_url)
             return
         self.node = node_summary(node, identified=(how == 'address'))
-        problems = _artifact.check_node_compatibility(package, node)
+        if how == 'address':
+            which = 'node %s (%s)' % (node.get('uid'), node.get('addr'))
+        else:
+            which = 'the nodes of the cluster at %s' % self.client.base_url
+            # Unidentified: any node of the cluster may be this one, so any version one of them offers counts.
+            self.node['redis_versions'] = [_redis_version.label(v) for v in _redis_version.cluster_versions(nodes)]
+        problems = (_artifact.check_node_compatibility(package, node)
+                    + redis_version_problems(package, node if how == 'address' else nodes,
+                                             which if how == 'address' else 'the cluster at %s' % self.client.base_url))
         if problems:
-            if how == 'address':
-                which = 'node %s (%s)' % (node.get('uid'), node.get('addr'))
-            else:
-                which = 'the nodes of the cluster at %s' % self.client.base_url
             raise failure(
-                '%s cannot run %s: %s. Node: %s/%s; package: %s for %s. Nothing was uploaded; use a package built for this '
-                'node, or set check_node: false to skip this check'
+                '%s cannot run %s: %s. Node: %s/%s, Redis %s; package: %s for %s, %s. Nothing was uploaded; use a package '
+                'built for this node, or set check_node: false to skip this check'
                 % (which, describe(identity_of(package)), '; '.join(problems), self.node.get('os') or 'unknown OS',
-                   self.node.get('architecture') or 'unknown architecture', package.architecture or 'unknown architecture',
-                   ', '.join(package.operating_systems) if package.operating_systems else 'any OS'),
+                   self.node.get('architecture') or 'unknown architecture',
+                   ', '.join(self.node.get('redis_versions') or []) or 'versions not listed',
+                   package.architecture or 'unknown architecture',
+                   ', '.join(package.operating_systems) if package.operating_systems else 'any OS',
+                   _redis_version.describe_fields(package.metadata)),
                 artifact=identity_of(package), node=self.node, problems=problems)
 
 

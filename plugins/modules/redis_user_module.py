@@ -26,6 +26,9 @@ description:
     metadata, the module fails and lists the differing fields, unless O(force=true).
   - Only fields that both the desired metadata and the server's object contain are compared. The server does not return
     C(commands), and it rewrites C(dependencies), C(crdb), C(platforms) and C(sha256), so these fields are never compared.
+  - Before it creates the object (never on a run that changes nothing), the module reads the Redis database versions the
+    cluster offers (C(supported_database_versions) of each node in C(GET /v1/nodes)) and fails, before anything is
+    sent, when none of them could load the module (see O(check_redis_version)).
   - Runs once per cluster; any node's API can be used. Use C(run_once) or target a single host per cluster.
 author:
   - redisops maintainers (@redisops)
@@ -99,6 +102,20 @@ options:
       - Only with O(state=present).
     type: bool
     default: false
+  check_redis_version:
+    description:
+      - Before the module object is created, compare the package's C(compatible_redis_version) and
+        C(min_redis_version) with the Redis database versions the cluster offers (C(supported_database_versions) in
+        C(GET /v1/nodes)), and fail before anything is sent when none of them could load the module.
+      - Redis Enterprise's rule is used. When C(compatible_redis_version) is set, it must equal a database's Redis
+        version (major.minor, for example V(8.2)). Otherwise the major version of C(min_redis_version) must match.
+      - When the package sets neither field, a warning is issued and the object is created.
+        When the cluster does not list its database versions, the same happens.
+      - Set to V(false) to skip this check, for example to register a module built for the Redis version of a
+        cluster upgrade that is still to come. No database can use the module before then.
+      - Only used with O(state=present).
+    type: bool
+    default: true
   allow_uploads:
     description:
       - When the module object must be created and the cluster's C(allow_modules_upload) setting is V(false)
@@ -226,6 +243,16 @@ allow_modules_upload_before:
   returned: always
   type: bool
   sample: false
+redis_versions:
+  description:
+    - The Redis database versions of the cluster (major.minor) that can load the module, by the check of
+      O(check_redis_version).
+    - Only when the object was created (or would be, in check mode) and the check ran. Otherwise an empty list.
+    - On failure, when no version fits, the versions the cluster offers.
+  returned: always
+  type: list
+  elements: str
+  sample: ["8.2"]
 differences:
   description: The fields whose values differ between the existing object and the desired metadata.
   returned: when an object with the same name and version exists with different metadata (also on failure)
@@ -244,7 +271,7 @@ import copy
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _redis_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, coerce_version, inspect_package
 from ansible_collections.redisops.custom_modules.plugins.module_utils._diff import make_diff
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
@@ -357,6 +384,7 @@ class UserModuleManager(object):
         self.params = module.params
         self.uploads = UploadGate(client, self.params["allow_uploads"], self.check_mode,
                                   "POST /v2/modules/user-defined", "Nothing was changed")
+        self.redis_versions = []
 
     # -- identity -------------------------------------------------------------------------------------
     def desired_metadata(self):
@@ -382,7 +410,7 @@ class UserModuleManager(object):
         return self.absent()
 
     def result(self, changed, before, after, **extra):
-        result = dict(changed=changed, module=after or None, **self.uploads.result())
+        result = dict(changed=changed, module=after or None, redis_versions=self.redis_versions, **self.uploads.result())
         if self.module._diff:
             result["diff"] = make_diff(before, after)
         result.update(extra)
@@ -409,6 +437,7 @@ class UserModuleManager(object):
                     "module %s differs (%s) but cannot be replaced: it is used by database(s) %s; nothing was deleted"
                     % (describe(current), ", ".join(differences), ", ".join(users)),
                     databases=users, differences=differences, module=current)
+            self.check_redis_version(desired)
             self.uploads.ensure()
             if self.check_mode:
                 return self.result(True, current, desired, differences=differences)
@@ -420,6 +449,7 @@ class UserModuleManager(object):
                 raise
             return self.result(True, current, created, differences=differences)
 
+        self.check_redis_version(desired)
         self.uploads.ensure()
         if self.check_mode:
             return self.result(True, None, desired)
@@ -468,6 +498,23 @@ class UserModuleManager(object):
             changed = True in [self.delete(obj) for obj in targets]
         return self.result(changed, targets[0] if changed else None, None)
 
+    # -- checks before a write ----------------------------------------------------------------------
+    def check_redis_version(self, desired):
+        """Fail before anything is sent when no Redis database version of the cluster could load the module."""
+        if not self.params["check_redis_version"]:
+            return
+        offered = _redis_version.cluster_versions(self.client.list_nodes())
+        fit = _redis_version.check_package(desired, offered, what="module %s" % describe(desired),
+                                           where="the cluster at %s" % self.client.base_url)
+        if fit.problem:
+            shown = [_redis_version.label(version) for version in fit.offered]
+            raise failure("%s. Nothing was changed; to register it anyway (no database can use it until the cluster offers "
+                          "a Redis version it fits), set check_redis_version: false" % fit.problem,
+                          redis_versions=shown)
+        if fit.warning:
+            self.module.warn(fit.warning)
+        self.redis_versions = [_redis_version.label(version) for version in fit.versions]
+
     # -- writes ---------------------------------------------------------------------------------------
     def create(self, desired):
         return self.uploads.write(self.client.create_user_module, desired)
@@ -502,6 +549,7 @@ def argument_spec():
         version=dict(type="int"),
         semantic_version=dict(type="str"),
         force=dict(type="bool", default=False),
+        check_redis_version=dict(type="bool", default=True),
         allow_uploads=dict(type="bool", default=False),
     )
     return spec
@@ -527,7 +575,7 @@ def main():
     try:
         result = manager.run()
     except RedisEnterpriseError as exc:
-        fail_module(module, exc, **manager.uploads.result())
+        fail_module(module, exc, redis_versions=manager.redis_versions, **manager.uploads.result())
     module.exit_json(**result)
 
 

@@ -38,6 +38,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact 
     parse_version,
 )
 from ansible_collections.redisops.custom_modules.plugins.module_utils._listing import key_of
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _redis_version
 
 DEFAULT_CLUSTER = 'default'
 ALLOW_UPLOADS = {'true': 'true', 'yes': 'true', 'on': 'true', '1': 'true',
@@ -76,6 +77,8 @@ def package_entry(package, state):
     return dict(src=package.get('path'), module_name=package['module_name'], version=version,
                 semantic_version=package.get('semantic_version'), architecture=package.get('architecture'),
                 operating_systems=list(package.get('operating_systems') or []), state=state,
+                # the module.json fields that say which Redis versions can load it
+                redis_fields=dict((name, (package.get('metadata') or {}).get(name)) for name in _redis_version.FIELDS),
                 key=key_of(package['module_name'], version),
                 label=label_of(package['module_name'], version, package.get('semantic_version')))
 
@@ -299,14 +302,26 @@ class _PackageView(object):
         self.operating_systems = pkg.get('operating_systems') or None
 
 
-def compatibility_problems(run, host, node):
-    """Why ``node`` (its /v1/nodes object, or None when it cannot be told) cannot take the packages ``host`` needs."""
+def compatibility_problems(run, host, node, nodes=None, how='address'):
+    """Why ``node`` cannot take the packages ``host`` needs: architecture, OS, and no Redis version of the node
+    that could load the package -- the checks of redis_module_artifact's check_node, made once here.
+
+    ``node`` is the /v1/nodes object identify_node() found (None: it cannot be told, nothing is checked);
+    when ``how`` is not 'address' (any node stands for it), the Redis versions of all ``nodes`` count.
+    """
     if node is None:
         return []
+    if how == 'address':
+        versions, where = _redis_version.cluster_versions(node), 'node %s (%s)' % (node.get('uid'), node.get('addr'))
+    else:
+        versions, where = _redis_version.cluster_versions(nodes or [node]), 'the cluster of %s' % host
     problems = []
     for pkg in packages(run, run['nodes'][host]['uploads']):
-        for problem in check_node_compatibility(_PackageView(pkg), node):
-            problems.append('%s (%s): %s' % (host, pkg['label'], problem))
+        found = check_node_compatibility(_PackageView(pkg), node)
+        fit = _redis_version.check_package(pkg.get('redis_fields') or {}, versions, what='the package', where=where)
+        if fit.problem:
+            found.append(fit.problem)
+        problems.extend('%s (%s): %s' % (host, pkg['label'], problem) for problem in found)
     return problems
 
 

@@ -39,6 +39,16 @@ def metadata(name="hello", version=10000, **overrides):
 
 
 DROP = object()
+MEMORY_SIZE = 100 * 1024 * 1024
+
+
+def bdb_body(name, module_list=None, memory_size=MEMORY_SIZE, **extra):
+    """A POST /v1/bdbs body with the two required fields (name, memory_size)."""
+    body = {"name": name, "memory_size": memory_size}
+    if module_list is not None:
+        body["module_list"] = module_list
+    body.update(extra)
+    return body
 
 
 def build_zip(path, meta=None, so=None, extra=None, raw_module_json=None, omit=(), compress=zipfile.ZIP_DEFLATED):

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from tests.contract.helpers import (ARTIFACTS, DROP, EM_AARCH64, Api, assert_error, build_zip, elf_blob, metadata,
+from tests.contract.helpers import (ARTIFACTS, DROP, EM_AARCH64, Api, assert_error, bdb_body, build_zip, elf_blob, metadata,
                                     raw_request)
 
 
@@ -246,7 +246,7 @@ def test_delete_artifact_version_not_int_404(api, version):
 def test_delete_artifact_in_use_406(api, tmp_path):
     assert api.post("/v2/modules/user-defined", json=metadata("artuse")).status_code == 200
     assert api.upload(build_zip(tmp_path / "u.zip", metadata("artuse"))).status_code == 200
-    bdb = api.post("/v1/bdbs", json={"name": "artuse-db", "module_list": [{"module_name": "artuse"}]}).json()
+    bdb = api.post("/v1/bdbs", json=bdb_body("artuse-db", [{"module_name": "artuse"}])).json()
     assert_error(api.delete(ARTIFACTS + "/artuse/10000"), 406, "module_in_use", "artuse-db")
     api.delete("/v1/bdbs/%d" % bdb["uid"])
     assert api.delete(ARTIFACTS + "/artuse/10000").status_code == 200

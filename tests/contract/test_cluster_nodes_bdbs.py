@@ -4,7 +4,7 @@
 
 import pytest
 
-from tests.contract.helpers import ARTIFACTS, USER_DEFINED, Api, assert_error, build_zip, metadata
+from tests.contract.helpers import ARTIFACTS, MEMORY_SIZE, USER_DEFINED, Api, assert_error, bdb_body, build_zip, metadata
 
 
 def test_cluster_defaults_to_uploads_disabled(emulator):
@@ -59,11 +59,12 @@ def test_get_node_by_uid_and_404(shared_emu):
 def test_bdb_create_list_delete(api):
     assert api.post(USER_DEFINED, json=metadata("bdbmod", 10000)).status_code == 200
     assert api.post(USER_DEFINED, json=metadata("bdbmod", 20000)).status_code == 200
-    resp = api.post("/v1/bdbs", json={"name": "db-latest", "module_list": [{"module_name": "bdbmod"}, {"module_name": "search"}]})
+    resp = api.post("/v1/bdbs", json=bdb_body("db-latest", [{"module_name": "bdbmod"}, {"module_name": "search"}]))
     assert resp.status_code == 200, resp.text
     bdb = resp.json()
     assert [(e["module_name"], e["semantic_version"]) for e in bdb["module_list"]][0] == ("bdbmod", "2.0.0")
     assert all("module_id" in e and not any(k.startswith("_") for k in e) for e in bdb["module_list"])
+    assert bdb["memory_size"] == MEMORY_SIZE and (bdb["redis_version"], bdb["version"]) == ("8.2", "8.2.1")
     listed = [b for b in api.get("/v1/bdbs").json() if b["uid"] == bdb["uid"]]
     assert listed == [bdb]
     assert api.get("/v1/bdbs/%d" % bdb["uid"]).json() == bdb
@@ -73,25 +74,53 @@ def test_bdb_create_list_delete(api):
 
 
 @pytest.mark.parametrize("entry", [{"module_name": "nope"}, {"module_name": "search", "semantic_version": "0.0.1"}])
-def test_bdb_missing_module_400(api, entry):
-    assert_error(api.post("/v1/bdbs", json={"name": "db-missing", "module_list": [entry]}), 400, "missing_module", entry["module_name"])
+def test_bdb_missing_module_406(api, entry):
+    mark = api.emu.mark()
+    assert_error(api.post("/v1/bdbs", json=bdb_body("db-missing", [entry])), 406, "missing_module", entry["module_name"])
+    assert all(b["name"] != "db-missing" for b in api.get("/v1/bdbs").json())
+    assert [r["status"] for r in api.emu.writes(mark)] == [406]
 
 
-@pytest.mark.parametrize("body", [{}, {"name": 5}, {"name": "x", "module_list": "search"}, {"name": "x", "module_list": [{}]},
-                                  {"name": "x", "memory_size": -1}])
-def test_bdb_bad_body_400(api, body):
+@pytest.mark.parametrize("body,code", [
+    ({"memory_size": MEMORY_SIZE}, "missing_db_name"),
+    ({"name": "", "memory_size": MEMORY_SIZE}, "missing_db_name"),
+    ({"name": "no-memory"}, "missing_memory_size"),
+    ({"name": "no-memory", "memory_size": None}, "missing_memory_size"),
+    ({"name": 5, "memory_size": MEMORY_SIZE}, "invalid_db_name"),
+    ({"name": "x", "memory_size": MEMORY_SIZE, "module_list": "search"}, "invalid_schema"),
+    ({"name": "x", "memory_size": MEMORY_SIZE, "module_list": [{}]}, "invalid_schema"),
+    ({"name": "x", "memory_size": -1}, "invalid_schema"),
+    ({"name": "x", "memory_size": "1gb"}, "invalid_schema"),
+])
+def test_bdb_invalid_parameters_406(api, body, code):
+    assert_error(api.post("/v1/bdbs", json=body), 406, code)
+
+
+@pytest.mark.parametrize("name", ["under_score", "with space", "dot.name", "slash/name", "trailing-newline\n", "ünïcode"])
+def test_bdb_name_letters_digits_hyphens_only_406(api, name):
+    assert_error(api.post("/v1/bdbs", json=bdb_body(name)), 406, "invalid_db_name", "letters, digits and hyphens")
+
+
+def test_bdb_name_with_hyphens_and_digits_ok(api):
+    resp = api.post("/v1/bdbs", json=bdb_body("Cache-2-eu", memory_size=0))
+    assert resp.status_code == 200, resp.text
+    assert api.delete("/v1/bdbs/%d" % resp.json()["uid"]).status_code == 200
+
+
+@pytest.mark.parametrize("body", [[], "text", 5])
+def test_bdb_body_not_an_object_400(api, body):
     assert_error(api.post("/v1/bdbs", json=body), 400, "invalid_schema")
 
 
 def test_bdb_duplicate_name_409(api):
-    assert api.post("/v1/bdbs", json={"name": "db-dup"}).status_code == 200
-    assert_error(api.post("/v1/bdbs", json={"name": "db-dup"}), 409, "db_name_exists")
+    assert api.post("/v1/bdbs", json=bdb_body("db-dup")).status_code == 200
+    assert_error(api.post("/v1/bdbs", json=bdb_body("db-dup")), 409, "db_name_exists")
 
 
 def test_bdb_roles(shared_emu):
-    assert_error(Api(shared_emu, "c1-node1", "viewer").post("/v1/bdbs", json={"name": "v"}), 403, "insufficient_permissions")
+    assert_error(Api(shared_emu, "c1-node1", "viewer").post("/v1/bdbs", json=bdb_body("v")), 403, "insufficient_permissions")
     member = Api(shared_emu, "c1-node1", "db_member")
-    uid = member.post("/v1/bdbs", json={"name": "db-by-member"}).json()["uid"]
+    uid = member.post("/v1/bdbs", json=bdb_body("db-by-member")).json()["uid"]
     assert Api(shared_emu, "c1-node1", "db_viewer").get("/v1/bdbs").status_code == 200
     assert_error(Api(shared_emu, "c1-node1", "viewer").delete("/v1/bdbs/%d" % uid), 403, "insufficient_permissions")
     assert member.delete("/v1/bdbs/%d" % uid).status_code == 200
@@ -108,4 +137,26 @@ def test_software_8_0_mode(emulator_factory, tmp_path):
     assert admin.post(USER_DEFINED, json=metadata("eighty")).status_code == 200
     assert admin.upload(build_zip(tmp_path / "e.zip", metadata("eighty"))).status_code == 200
     assert admin.get(ARTIFACTS).json() == [{"module_name": "eighty", "version": 10000, "dependencies": []}]
-    assert {m["version"] for m in admin.get("/v1/modules").json() if m["is_bundled"]} <= set(range(80000, 80100))
+    # 8.0 builds offer Redis 7.2, 7.4 and 8.0, and bundle module versions up to 8.0 (none for 8.2)
+    assert [v["redis_version"] for v in admin.get("/v1/nodes").json()[0]["supported_database_versions"] if v["db_type"] == "redis"] == [
+        "7.2", "7.4", "8.0"]
+    bundled = [m for m in admin.get("/v1/modules").json() if m["is_bundled"]]
+    assert {m["compatible_redis_version"] for m in bundled} == {"", "6.2", "7.2", "7.4", "8.0"}
+    bdb = admin.post("/v1/bdbs", json=bdb_body("on-eighty")).json()
+    assert (bdb["redis_version"], bdb["version"]) == ("8.0", "8.0.0")
+    assert sorted((e["module_name"], e["semantic_version"]) for e in bdb["module_list"]) == [
+        ("ReJSON", "7.99.3"), ("bf", "8.0.1"), ("search", "7.99.91"), ("timeseries", "8.0.2")]
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({}, 406, "missing_db_name"),                                                               # name before memory_size
+    ({"name": "bad_name"}, 406, "invalid_db_name"),                                             # name rule before memory_size
+    ({"name": "order-1", "module_list": [{}], "version": "6.2"}, 406, "missing_memory_size"),
+    ({"name": "order-1", "memory_size": 1, "module_list": [{}], "version": "6.2"}, 406, "invalid_schema"),
+    ({"name": "order-dup", "memory_size": 1, "version": "6.2"}, 406, "invalid_version"),         # before the name conflict
+    ({"name": "order-dup", "memory_size": 1, "module_list": [{"module_name": "nope"}]}, 409, "db_name_exists"),
+])
+def test_bdb_order_of_checks(api, body, status, code):
+    if not any(b["name"] == "order-dup" for b in api.get("/v1/bdbs").json()):
+        assert api.post("/v1/bdbs", json=bdb_body("order-dup")).status_code == 200
+    assert_error(api.post("/v1/bdbs", json=body), status, code)

@@ -12,7 +12,7 @@ import time
 
 import yaml
 
-from tests.contract.helpers import ARTIFACTS, USER_DEFINED, Api, build_zip, metadata
+from tests.contract.helpers import ARTIFACTS, USER_DEFINED, Api, bdb_body, build_zip, metadata
 from tests.pytest_emulator import REPO
 
 
@@ -66,7 +66,7 @@ def test_state_survives_restart(emulator, tmp_path):
     admin.allow_uploads(True)
     mod = admin.post(USER_DEFINED, json=metadata("persist")).json()
     assert Api(emulator, "c1-node2").upload(build_zip(tmp_path / "p.zip", metadata("persist"))).status_code == 200
-    bdb = admin.post("/v1/bdbs", json={"name": "pdb", "module_list": [{"module_name": "persist"}]}).json()
+    bdb = admin.post("/v1/bdbs", json=bdb_body("pdb", [{"module_name": "persist"}])).json()
     before_users = emulator.ready["users"]
     with open(emulator.ca_file) as handle:
         ca_before = handle.read()
@@ -79,7 +79,7 @@ def test_state_survives_restart(emulator, tmp_path):
     assert admin.get("/v1/modules/" + mod["uid"]).json() == mod
     assert Api(emulator, "c1-node2").get(ARTIFACTS).json() == [{"module_name": "persist", "version": 10000, "dependencies": []}]
     assert admin.get("/v1/bdbs").json() == [bdb]
-    assert admin.post("/v1/bdbs", json={"name": "pdb2"}).json()["uid"] == bdb["uid"] + 1
+    assert admin.post("/v1/bdbs", json=bdb_body("pdb2")).json()["uid"] == bdb["uid"] + 1
 
 
 def test_sigterm_stops_cleanly(emulator):

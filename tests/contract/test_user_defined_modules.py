@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.contract.helpers import DROP, USER_DEFINED, Api, assert_error, metadata
+from tests.contract.helpers import DROP, USER_DEFINED, Api, assert_error, bdb_body, metadata
 
 
 def test_bundled_modules_listed(api):
@@ -105,7 +105,7 @@ def test_delete_bundled_module_404(api):
 
 def test_delete_module_in_use_406(api):
     uid = api.post(USER_DEFINED, json=metadata("inuse1")).json()["uid"]
-    bdb = api.post("/v1/bdbs", json={"name": "inuse-db", "module_list": [{"module_name": "inuse1", "semantic_version": "1.0.0"}]})
+    bdb = api.post("/v1/bdbs", json=bdb_body("inuse-db", [{"module_name": "inuse1", "semantic_version": "1.0.0"}]))
     assert bdb.status_code == 200, bdb.text
     assert_error(api.delete(USER_DEFINED + "/" + uid), 406, "module_in_use", "inuse-db")
     assert api.delete("/v1/bdbs/%d" % bdb.json()["uid"]).status_code == 200

@@ -10,8 +10,10 @@ import json
 import os
 import re
 import secrets
+import selectors
 import shutil
 import socket
+import socketserver
 import ssl
 import sys
 import tempfile
@@ -25,13 +27,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from tests.emulator import multipart
 from tests.emulator.errors import ApiError
 from tests.emulator.package import MAX_PACKAGE_BYTES, SAFE_NAME, check_package, validate_metadata
-from tests.emulator.state import OS_TABLE, PERMISSIONS, module_object, write_json
+from tests.emulator.state import (BUNDLED_ORDER, OS_TABLE, PERMISSIONS, db_versions, module_fits, module_object, redis_major_minor,
+                                  write_json)
 
 MAX_JSON_BODY = 10 * 1024 * 1024
 MULTIPART_OVERHEAD = 1024 * 1024     # room for part headers around a maximal module file
 DRAIN_LIMIT = 1024 * 1024 * 1024     # bodies larger than this are not drained: the connection is closed
 IDLE_TIMEOUT = 300
 HANDSHAKE_TIMEOUT = 30
+DB_NAME = re.compile(r"^[A-Za-z0-9-]+\Z")
 
 
 class DropConnection(Exception):
@@ -61,7 +65,6 @@ class Node(object):
         self.url = "https://%s:%d" % (address, port)
         self.lock = threading.Lock()
         self.server = None
-        self.thread = None
         self.ssl_context = None
         self.conns = set()
         self.down = False
@@ -74,13 +77,12 @@ class Node(object):
         server = NodeServer((self.address, self.port), RequestHandler)
         server.node = self
         self.server = server
-        self.thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="node-" + self.name, daemon=True)
-        self.thread.start()
+        self.emulator.acceptor.add(server)
 
     def stop(self):
         server, self.server = self.server, None
         if server is not None:
-            server.shutdown()
+            self.emulator.acceptor.remove(server)
             server.server_close()
         with self.lock:
             conns = list(self.conns)
@@ -148,28 +150,45 @@ class Node(object):
     def node_object(self):
         family, os_name, os_version, semver = OS_TABLE[self.os_id]
         store = self.emulator.store
-        major, minor = store.software[0], store.software[1]
-        db_versions = ["7.2", "7.4", "8.0"] if (major, minor) < (8, 2) else ["7.2", "7.4", "8.0", "8.2"]
+        # The entry format of a captured 8.x node object: redis entries carry major.minor and the full version,
+        # and a memcached entry is listed too.
+        supported = [{"db_type": "redis", "major": True, "redis_version": short, "version": full}
+                     for short, full in db_versions(store.software)]
+        supported.append({"db_type": "memcached", "version": "1.4.17"})
         return {
             "uid": self.uid, "addr": self.address, "external_addr": [], "architecture": self.architecture,
             "os_name": os_name, "os_version": os_version, "os_family": family, "os_semantic_version": semver,
             "software_version": store.software_version, "status": "active", "shard_count": 0, "cores": 4,
             "total_memory": 8 * 1024 ** 3, "ephemeral_storage_size": 50 * 1024 ** 3, "rack_id": "",
             "accept_servers": True,
-            "supported_database_versions": [{"db_type": "redis", "version": v} for v in db_versions],
+            "supported_database_versions": supported,
         }
 
 
 class NodeServer(ThreadingHTTPServer):
-    """A node's HTTPS listener: the TLS handshake happens in the per-connection thread."""
+    """A node's HTTPS listener: the TLS handshake happens in the per-connection thread.
+
+    It does not run a loop of its own: the emulator's Acceptor accepts for every node.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 64
+    request_queue_size = 128
     node = None
+
+    def server_bind(self):
+        # HTTPServer.server_bind looks the address up with getfqdn(): about 50 ms per loopback
+        # address, 5 s for 100 nodes. Nothing here uses server_name.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = host
+        self.server_port = port
 
     def finish_request(self, request, client_address):
         node = self.node
+        # Headers and body go out in separate writes (TLS records): without TCP_NODELAY, Nagle's
+        # algorithm and the client's delayed ACK add about 40 ms to every response.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request.settimeout(HANDSHAKE_TIMEOUT)
         try:
             conn = node.ssl_context.wrap_socket(request, server_side=True)
@@ -193,6 +212,92 @@ class NodeServer(ThreadingHTTPServer):
         if isinstance(exc, (OSError, ValueError, _Done)):
             return
         traceback.print_exc(file=sys.stderr)
+
+
+class Acceptor(object):
+    """One thread accepts connections for every node's listener.
+
+    A serve_forever() loop per node would wake every 50 ms to poll for shutdown: 100 nodes meant
+    100 threads and 2,000 wake-ups a second, and stopping them one after the other took seconds.
+    Here one selector waits on every listening socket; each accepted connection still gets a
+    thread of its own (NodeServer.process_request), where the TLS handshake happens.
+    """
+
+    def __init__(self):
+        self.selector = selectors.DefaultSelector()
+        self.lock = threading.Lock()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self.selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._stopping = False
+        self.thread = threading.Thread(target=self._run, name="acceptor", daemon=True)
+        self.thread.start()
+
+    def add(self, server):
+        server.socket.setblocking(False)
+        with self.lock:
+            self.selector.register(server.socket, selectors.EVENT_READ, server)
+        self._wake()
+
+    def remove(self, server):
+        """Stop accepting for server; returns once the acceptor no longer uses its socket."""
+        with self.lock:
+            try:
+                self.selector.unregister(server.socket)
+            except (KeyError, ValueError):
+                pass
+
+    def stop(self):
+        self._stopping = True
+        self._wake()
+        self.thread.join(5)
+        self.selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _wake(self):
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+
+    def _run(self):
+        while not self._stopping:
+            try:
+                events = self.selector.select()
+            except (OSError, ValueError):
+                if self._stopping:
+                    return
+                continue
+            for key, _mask in events:
+                if key.data is None:
+                    try:
+                        while self._wake_r.recv(4096):
+                            pass
+                    except OSError:
+                        pass
+                    continue
+                self._accept(key.data)
+
+    def _accept(self, server):
+        with self.lock:  # remove() cannot close the socket in between
+            if self._key(server) is None:
+                return
+            try:
+                request, client_address = server.socket.accept()
+            except OSError:  # BlockingIOError when another wake-up took it; a closed socket
+                return
+        try:
+            server.process_request(request, client_address)
+        except Exception:  # pylint: disable=broad-except
+            server.handle_error(request, client_address)
+            server.shutdown_request(request)
+
+    def _key(self, server):
+        try:
+            return self.selector.get_key(server.socket)
+        except (KeyError, ValueError):
+            return None
 
 
 ROUTES = []
@@ -599,45 +704,88 @@ class RequestHandler(BaseHTTPRequestHandler):
                 raise ApiError(404, "db_not_exist", "No database with uid '%s'" % uid)
             return self._bdb_object(bdb)
 
-    def _resolve_module(self, entry):
-        if not isinstance(entry, dict) or not isinstance(entry.get("module_name"), str):
-            raise ApiError(400, "invalid_schema", "Each module_list entry needs a string 'module_name'")
+    def _resolve_module(self, entry, db_version):
+        """The module_list entry for one requested module: the highest version that fits the database's Redis version."""
         name = entry["module_name"]
         semver = entry.get("semantic_version")
         candidates = [m for m in self.store.all_modules(self.node.cluster) if m["module_name"] == name]
         if semver is not None:
             candidates = [m for m in candidates if m.get("semantic_version") == semver]
         if not candidates:
-            raise ApiError(400, "missing_module", "Module %s%s is missing from the cluster"
+            raise ApiError(406, "missing_module", "Module %s%s is missing from the cluster"
                            % (name, " version %s" % semver if semver else ""))
-        mod = max(candidates, key=lambda m: m["version"])
+        fitting = [m for m in candidates if module_fits(m, db_version)]
+        if not fitting:
+            raise ApiError(406, "redis_incompatible_version",
+                           "No version of module %s%s is compatible with Redis %d.%d (the module's versions: %s)"
+                           % (name, " %s" % semver if semver else "", db_version[0], db_version[1],
+                              ", ".join("%s (compatible_redis_version %r, min_redis_version %r)"
+                                        % (m.get("semantic_version"), m.get("compatible_redis_version") or "",
+                                           m.get("min_redis_version") or "")
+                                        for m in sorted(candidates, key=lambda m: m["version"]))))
+        mod = max(fitting, key=lambda m: m["version"])
         return {"module_id": mod["uid"], "module_name": mod["module_name"], "semantic_version": mod.get("semantic_version"),
                 "module_args": entry.get("module_args", "") or "", "_version": mod["version"]}
+
+    def _db_version(self, body):
+        """(major, minor) and full version of the database's Redis: `redis_version` or `version` in the body, else the newest."""
+        offered = db_versions(self.store.software)
+        wanted = []
+        for key in ("redis_version", "version"):
+            value = body.get(key)
+            if value is None:
+                continue
+            parsed = redis_major_minor(value)
+            if parsed is None:
+                raise ApiError(406, "invalid_version", "'%s' must be a Redis version such as \"7.4\", got %r" % (key, value))
+            wanted.append(parsed)
+        if len(set(wanted)) > 1:
+            raise ApiError(406, "invalid_version", "'redis_version' and 'version' name different Redis versions")
+        if not wanted:
+            short, full = offered[-1]
+            return redis_major_minor(short), full
+        for short, full in offered:
+            if redis_major_minor(short) == wanted[0]:
+                return wanted[0], full
+        raise ApiError(406, "invalid_version", "Redis %d.%d is not offered by this cluster (supported database versions: %s)"
+                       % (wanted[0][0], wanted[0][1], ", ".join(short for short, _full in offered)))
 
     @route("POST", "/v1/bdbs", "create_bdb")
     def create_bdb(self):
         body = self.json_body()
         if body is ValueError or not isinstance(body, dict):
-            raise ApiError(400, "invalid_schema", "The request body must be a JSON object")
+            raise ApiError(400, "invalid_schema", "The request body must be a JSON object (a bdb object)")
         name = body.get("name")
-        if not isinstance(name, str) or not name:
-            raise ApiError(400, "invalid_schema", "'name' is required and must be a string")
+        if name is None or name == "":
+            raise ApiError(406, "missing_db_name", "DB name is a required property")
+        if not isinstance(name, str) or not DB_NAME.match(name):
+            raise ApiError(406, "invalid_db_name", "Database name %r is invalid: use only letters, digits and hyphens" % (name,))
+        memory = body.get("memory_size")
+        if memory is None:
+            raise ApiError(406, "missing_memory_size", "Memory Size is a required property (memory_size, in bytes)")
+        if isinstance(memory, bool) or not isinstance(memory, int) or memory < 0:
+            raise ApiError(406, "invalid_schema", "'memory_size' must be a non-negative integer (bytes)")
         module_list = body.get("module_list") or []
         if not isinstance(module_list, list):
-            raise ApiError(400, "invalid_schema", "'module_list' must be an array")
-        memory = body.get("memory_size", 100 * 1024 * 1024)
-        if isinstance(memory, bool) or not isinstance(memory, int) or memory <= 0:
-            raise ApiError(400, "invalid_schema", "'memory_size' must be a positive integer")
+            raise ApiError(406, "invalid_schema", "'module_list' must be an array")
+        for entry in module_list:
+            if not isinstance(entry, dict) or not isinstance(entry.get("module_name"), str) or not entry["module_name"]:
+                raise ApiError(406, "invalid_schema", "Each module_list entry needs a string 'module_name'")
+        db_version, full_version = self._db_version(body)
         with self.store.lock:
             ccs = self.ccs
             if any(b["name"] == name for b in ccs["bdbs"].values()):
                 raise ApiError(409, "db_name_exists", "A database named '%s' already exists" % name)
-            entries = [self._resolve_module(e) for e in module_list]
+            entries = [self._resolve_module(e, db_version) for e in module_list]
+            if db_version[0] >= 8:
+                # Redis 8 databases carry the bundled modules, whether asked for or not.
+                named = set(e["module_name"] for e in entries)
+                entries += [self._resolve_module({"module_name": n}, db_version) for n in BUNDLED_ORDER if n not in named]
             uid = ccs["next_bdb_uid"]
             ccs["next_bdb_uid"] = uid + 1
-            major, minor = self.store.software[0], self.store.software[1]
             bdb = {"uid": uid, "name": name, "type": "redis", "status": "active", "memory_size": memory,
-                   "port": 12000 + uid, "shards_count": 1, "replication": False, "version": "%d.%d" % (major, minor),
+                   "port": 12000 + uid, "shards_count": 1, "replication": False,
+                   "redis_version": "%d.%d" % db_version, "version": full_version,
                    "created_time": utc_now(), "module_list": entries}
             ccs["bdbs"][str(uid)] = bdb
             self.store.save()
@@ -726,6 +874,7 @@ class Emulator(object):
         self.fault_lock = threading.Lock()
         self.log_lock = threading.Lock()
         self.log = open(os.path.join(state_dir, "requests.jsonl"), "a")  # pylint: disable=consider-using-with
+        self.acceptor = None
         for spec in nodes_spec:
             node = Node(self, **spec)
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -742,6 +891,7 @@ class Emulator(object):
         return None
 
     def start(self):
+        self.acceptor = Acceptor()
         for node in self.nodes:
             node.start()
         self.control = ThreadingHTTPServer(("127.0.0.1", 0), ControlHandler)
@@ -759,6 +909,8 @@ class Emulator(object):
             self.control.server_close()
         for node in self.nodes:
             node.stop()
+        if self.acceptor is not None:
+            self.acceptor.stop()
         with self.log_lock:
             self.log.close()
 

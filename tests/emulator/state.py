@@ -8,6 +8,7 @@ Everything lives in the state directory so that `serve` with the same --state-di
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -91,50 +92,107 @@ def load_users(state_dir):
     return users
 
 
+# Redis database versions a node offers, per Redis Enterprise release: (major.minor, full version).
+# The 8.0 list and the full versions 7.2.7 / 7.4.2 / 8.0.0 follow a node object captured from an 8.0 build
+# (which also offered 6.2; left out here); 8.2 -> 8.2.1 is invented.
+DB_VERSIONS_8_0 = (("7.2", "7.2.7"), ("7.4", "7.4.2"), ("8.0", "8.0.0"))
+DB_VERSIONS_8_2 = DB_VERSIONS_8_0 + (("8.2", "8.2.1"),)
+
+
+def db_versions(software):
+    """The (major.minor, full version) pairs of the Redis databases this software version offers, oldest first."""
+    return DB_VERSIONS_8_0 if tuple(software[:2]) < (8, 2) else DB_VERSIONS_8_2
+
+
+def redis_major_minor(text):
+    """'7.4', '7.4.2', '8.0-big' -> (7, 4), (7, 4), (8, 0); None when it is not such a version."""
+    match = re.match(r"^\s*(\d+)(?:\.(\d+)(?:[.\-+~].*)?)?\s*$", text) if isinstance(text, str) else None
+    return (int(match.group(1)), int(match.group(2) or 0)) if match else None
+
+
+def module_fits(mod, db_version):
+    """Redis Enterprise's rule (is_redis_version_compatible): a set compatible_redis_version must equal the
+    database's major.minor; otherwise min_redis_version's major must match. Neither set: loadable (the server
+    has nothing to refuse it by)."""
+    compatible = mod.get("compatible_redis_version")
+    if isinstance(compatible, str) and compatible.strip():
+        return redis_major_minor(compatible) == tuple(db_version)
+    minimum = mod.get("min_redis_version")
+    if isinstance(minimum, str) and minimum.strip():
+        parsed = redis_major_minor(minimum)
+        return parsed is not None and parsed[0] == db_version[0]
+    return True
+
+
+BUNDLED_SPEC = {
+    # module_name: (display_name, capability_name, description, author, capabilities, config_command)
+    "search": ("RediSearch 2", "Search and query", "High performance search index on top of Redis (with clustering)", "RedisLabs",
+               ["types", "replica_of", "failover_migrate", "persistence_aof", "persistence_rdb", "clustering", "backup_restore",
+                "reshard_rebalance", "flash", "crdb", "eviction_expiry", "hash_policy", "intershard_tls", "intershard_tls_pass", "ipv6"],
+               "_FT.CONFIG SET"),
+    "ReJSON": ("RedisJSON", "JSON", "Native JSON Data Type for Redis", "Redis Labs",
+               ["types", "no_multi_key", "replica_of", "eviction_expiry", "failover_migrate", "flash", "backup_restore",
+                "reshard_rebalance", "persistence_aof", "persistence_rdb", "hash_policy", "clustering", "intershard_tls", "crdb",
+                "intershard_tls_pass", "ipv6"], ""),
+    "timeseries": ("RedisTimeSeries", "Time Series", "A time series database for Redis", "Redis",
+                   ["types", "replica_of", "backup_restore", "hash_policy", "eviction_expiry", "failover_migrate", "persistence_aof",
+                    "persistence_rdb", "clustering", "reshard_rebalance", "intershard_tls", "intershard_tls_pass", "flash", "ipv6"], ""),
+    "bf": ("RedisBloom", "Probabilistic", "Probabilistic Data Structures for Redis", "Redis",
+           ["types", "no_multi_key", "replica_of", "eviction_expiry", "failover_migrate", "backup_restore", "reshard_rebalance",
+            "persistence_aof", "persistence_rdb", "hash_policy", "clustering", "flash", "intershard_tls", "intershard_tls_pass", "ipv6"], ""),
+}
+# The order Redis 8 databases list them in module_list (as in a captured 8.0 bdb object).
+BUNDLED_ORDER = ("timeseries", "search", "bf", "ReJSON")
+
+# (module_name, semantic_version, compatible_redis_version, min_redis_version). The first four of each module are the
+# versions a captured 8.0 build lists (note search without compatible_redis_version: min_redis_version decides);
+# the 8.2 versions are invented. 8.0 mode offers the first four of each, 8.2 and later the last four.
+BUNDLED_VERSIONS = (
+    ("bf", "2.4.15", "6.2", "6.0"), ("bf", "2.6.18", "7.2", "7.1"), ("bf", "2.8.7", "7.4", "7.4"),
+    ("bf", "8.0.1", "8.0", "7.4"), ("bf", "8.2.0", "8.2", "8.2"),
+    ("search", "2.6.29", "", "6.0.7"), ("search", "2.8.26", "", "7.1"), ("search", "2.10.17", "7.4", "7.4"),
+    ("search", "7.99.91", "8.0", "8.0"), ("search", "8.2.1", "8.2", "8.2"),
+    ("ReJSON", "2.4.13", "6.2", "6.0"), ("ReJSON", "2.6.17", "7.2", "7.1"), ("ReJSON", "2.8.10", "7.4", "7.4"),
+    ("ReJSON", "7.99.3", "8.0", "7.1"), ("ReJSON", "8.2.0", "8.2", "8.2"),
+    ("timeseries", "1.8.18", "6.2", "6.0"), ("timeseries", "1.10.18", "7.2", "7.1"), ("timeseries", "1.12.7", "7.4", "7.4"),
+    ("timeseries", "8.0.2", "8.0", "8.0"), ("timeseries", "8.2.0", "8.2", "8.2"),
+)
+
+
 def _bundled_modules(software):
-    major, minor = software[0], software[1]
-    base = major * 10000 + minor * 100
-    spec = (
-        ("search", "RediSearch", "Search and query", "High performance search index on top of Redis (with clustering)", base + 1,
-         ["types", "replica_of", "failover_migrate", "persistence_aof", "persistence_rdb", "clustering", "backup_restore",
-          "reshard_rebalance", "eviction_expiry", "intershard_tls", "intershard_tls_pass", "ipv6"], "FT.CONFIG SET"),
-        ("ReJSON", "RedisJSON", "JSON", "Native JSON Data Type for Redis", base,
-         ["types", "no_multi_key", "replica_of", "backup_restore", "eviction_expiry", "reshard_rebalance", "failover_migrate",
-          "persistence_aof", "persistence_rdb", "clustering", "flash", "crdb", "ipv6"], ""),
-        ("timeseries", "RedisTimeSeries", "Time Series", "Time-Series data structure for Redis", base,
-         ["types", "replica_of", "backup_restore", "reshard_rebalance", "eviction_expiry", "failover_migrate",
-          "persistence_aof", "persistence_rdb", "clustering", "intershard_tls", "intershard_tls_pass", "ipv6"], "TS.CONFIG SET"),
-        ("bf", "RedisBloom", "Probabilistic Data Structures", "Probabilistic Data Types for Redis", base,
-         ["types", "no_multi_key", "replica_of", "backup_restore", "eviction_expiry", "reshard_rebalance", "failover_migrate",
-          "persistence_aof", "persistence_rdb", "clustering", "flash", "ipv6", "asm"], "BF.CONFIG SET"),
-    )
     modules = {}
-    for name, display, cap_name, desc, version, caps, config_command in spec:
-        uid = hashlib.md5(("bundled/%s/%d" % (name, version)).encode()).hexdigest()  # nosec - stable id, not security
-        modules[uid] = {
-            "uid": uid, "module_name": name, "display_name": display, "capability_name": cap_name, "description": desc,
-            "author": "Redis", "email": "redis@redis.io", "homepage": "http://redis.io", "license": "Redis Source Available License 2.0",
-            "version": version, "semantic_version": "%d.%d.%d" % (version // 10000, (version % 10000) // 100, version % 100),
-            "min_redis_version": "%d.%d" % (major, minor), "compatible_redis_version": "%d.%d" % (major, minor),
-            "bigstore_version_2_support": True, "capabilities": caps, "command_line_args": "", "config_command": config_command,
-            "crdb": {}, "dependencies": {}, "module_file": "%s.so" % name.lower(), "is_bundled": True,
-        }
+    for name in BUNDLED_SPEC:
+        versions = [v for v in BUNDLED_VERSIONS if v[0] == name]
+        versions = versions[:4] if tuple(software[:2]) < (8, 2) else versions[-4:]
+        display, cap_name, desc, author, caps, config_command = BUNDLED_SPEC[name]
+        for _name, semver, compatible, minimum in versions:
+            major, minor, patch = (int(p) for p in semver.split("."))
+            version = major * 10000 + minor * 100 + patch
+            uid = hashlib.md5(("bundled/%s/%d" % (name, version)).encode()).hexdigest()  # nosec - stable id, not security
+            modules[uid] = {
+                "uid": uid, "module_name": name, "display_name": display, "capability_name": cap_name, "description": desc,
+                "author": author, "email": "redismodules@redis.test", "homepage": "http://redis.io",
+                "license": "Redis Source Available License 2.0", "version": version, "semantic_version": semver,
+                "min_redis_version": minimum, "compatible_redis_version": compatible,
+                "bigstore_version_2_support": False, "capabilities": list(caps), "command_line_args": "",
+                "config_command": config_command, "crdb": {}, "dependencies": {}, "is_bundled": True,
+            }
     return modules
 
 
 MODULE_OBJECT_FIELDS = ("uid", "author", "bigstore_version_2_support", "capabilities", "capability_name", "command_line_args",
                         "compatible_redis_version", "config_command", "crdb", "dependencies", "description", "display_name",
-                        "email", "homepage", "is_bundled", "license", "min_redis_version", "module_file", "module_name",
+                        "email", "homepage", "is_bundled", "license", "min_redis_version", "module_name",
                         "semantic_version", "version")
 
 
 def module_object(stored):
-    """The public module object (no `commands`, version int) of a stored module."""
+    """The public module object (no `commands`, no `module_file`, version int) of a stored module."""
     out = {}
     defaults = {"author": "", "bigstore_version_2_support": False, "capabilities": [], "capability_name": "",
                 "command_line_args": "", "compatible_redis_version": "", "config_command": "", "crdb": {},
                 "dependencies": {}, "description": "", "display_name": "", "email": "", "homepage": "", "license": "",
-                "min_redis_version": "", "module_file": "", "semantic_version": ""}
+                "min_redis_version": "", "semantic_version": ""}
     for key in MODULE_OBJECT_FIELDS:
         out[key] = stored.get(key, defaults.get(key))
     deps = out["dependencies"]

@@ -248,9 +248,15 @@ def test_uploads_disabled(play, emulator, testmodules):
 
 def test_cluster_without_upload_setting(play, emulator_factory, testmodules):
     emu = emulator_factory(clusters={"c1": 1}, software_version="8.0.10-81")
+    # An 8.0 cluster offers Redis 7.2 to 8.0: hello as built (for Redis 8.2) fits none of them ...
     result = play(emu=emu, um_artifact=hello(testmodules), um_allow_uploads=True)
+    assert result["failed"] is True and "fits none of the Redis database versions" in result["msg"]
+    assert result["redis_versions"] == ["7.2", "7.4", "8.0"] and emu.writes() == []
+    # ... the same module built for Redis 8.0 does
+    built_for_8_0 = dict(metadata_of(testmodules), compatible_redis_version="8.0")
+    result = play(emu=emu, um_metadata=built_for_8_0, um_allow_uploads=True)
     assert result["changed"] is True and result["allow_modules_upload_before"] is None
-    assert result["allow_modules_upload_changed"] is False
+    assert result["allow_modules_upload_changed"] is False and result["redis_versions"] == ["8.0"]
     assert [w["method"] for w in emu.writes()] == ["POST"]
 
 
@@ -277,7 +283,8 @@ def test_in_use(play, emulator, testmodules):
     cluster = Cluster(emulator)
     cluster.allow_upload(True)
     play(um_artifact=hello(testmodules))
-    cluster.call("POST", "/v1/bdbs", {"name": "sessions", "module_list": [{"module_name": "hello", "semantic_version": "1.0.0"}]})
+    cluster.call("POST", "/v1/bdbs", {"name": "sessions", "memory_size": 100 * 1024 * 1024,
+                                      "module_list": [{"module_name": "hello", "semantic_version": "1.0.0"}]})
 
     mark = emulator.mark()
     result = play(um_state="absent", um_module_name="hello", um_version=10000)

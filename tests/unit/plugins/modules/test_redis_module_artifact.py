@@ -8,6 +8,7 @@ module packages (the `testmodules` fixture) plus a few broken zips made here.
 """
 
 import copy
+import json
 import zipfile
 
 import pytest
@@ -25,9 +26,15 @@ WRITES = ("upload_artifact", "delete_artifact", "set_allow_modules_upload")
 ARTIFACTS_PATH = "/v2/local/modules/user-defined/artifacts"
 
 
-def node(uid, addr, os_family="ubuntu", os_version="22.04", arch="x86_64"):
+REDIS_VERSIONS = ["7.2", "7.4", "8.0", "8.2"]
+
+
+def node(uid, addr, os_family="ubuntu", os_version="22.04", arch="x86_64", redis_versions=tuple(REDIS_VERSIONS)):
+    # supported_database_versions in the format of real 8.x nodes (memcached included)
+    supported = [dict(db_type="redis", major=True, redis_version=v, version=v + ".1") for v in redis_versions]
+    supported.append(dict(db_type="memcached", version="1.4.17"))
     return dict(uid=uid, addr=addr, external_addr=[], os_family=os_family, os_semantic_version=os_version,
-                os_version="%s %s" % (os_family, os_version), architecture=arch)
+                os_version="%s %s" % (os_family, os_version), architecture=arch, supported_database_versions=supported)
 
 
 def three_nodes(**overrides):
@@ -125,7 +132,7 @@ def test_present_uploads_when_not_listed(fake, run, v1):
     assert result["changed"] is True and result["uploaded"] is True
     assert result["artifact"] == dict(module_name="hello", version=10000, semantic_version="1.0.0")
     assert HELLO1 in result["artifacts"] and HELLO2 in result["artifacts"]
-    assert result["node"] == dict(uid=1, addr="127.0.0.11", os="ubuntu22", architecture="x86_64")
+    assert result["node"] == dict(uid=1, addr="127.0.0.11", os="ubuntu22", architecture="x86_64", redis_versions=REDIS_VERSIONS)
     assert client.writes() == ["upload_artifact"]
     assert client.uploaded_paths == [v1]
     assert result["allow_modules_upload_changed"] is False and result["allow_modules_upload_before"] is True
@@ -229,7 +236,7 @@ def test_unidentified_node_uses_uniform_cluster(fake, run, v1, monkeypatch):
     client = fake(nodes=nodes)
     result = run(dict(src=v1))
     assert result["changed"] is True
-    assert result["node"] == dict(uid=None, addr=None, os="ubuntu22", architecture="x86_64")
+    assert result["node"] == dict(uid=None, addr=None, os="ubuntu22", architecture="x86_64", redis_versions=REDIS_VERSIONS)
     assert client.writes() == ["upload_artifact"]
 
 
@@ -382,6 +389,98 @@ def test_probe_with_incomplete_facts_fails(fake, run):
     fake()
     result = run(dict(_package=dict(module_name="hello")))
     assert result.failed and "_package is missing version" in result["msg"]
+
+
+# -- Redis-version fit (part of check_node) ------------------------------------------------------
+
+def repack(src, dest, **fields):
+    """A copy of the real package src with module.json fields changed (None: field removed)."""
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(str(dest), "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "module.json":
+                meta = json.loads(data.decode("utf-8"))
+                for key, value in fields.items():
+                    if value is None:
+                        meta.pop(key, None)
+                    else:
+                        meta[key] = value
+                data = json.dumps(meta).encode("utf-8")
+            new.writestr(info, data)
+    return str(dest)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_redis_version_misfit_fails_before_upload(fake, run, v1, tmp_path, check_mode):
+    client = fake(allow_upload=False)
+    package = repack(v1, tmp_path / "old.zip", compatible_redis_version="6.2", min_redis_version="6.0")
+    result = run(dict(src=package, allow_uploads=True), check_mode=check_mode)
+    assert result.failed
+    msg = result["msg"]
+    assert msg.startswith("node 1 (127.0.0.11) cannot run hello 1.0.0 (version 10000)")
+    assert 'compatible_redis_version "6.2", min_redis_version "6.0"' in msg and "7.2, 7.4, 8.0, 8.2" in msg
+    assert "Nothing was uploaded" in msg and "check_node: false" in msg
+    assert result["node"]["redis_versions"] == REDIS_VERSIONS
+    assert len(result["problems"]) == 1 and "fits none of the Redis database versions node 1" in result["problems"][0]
+    assert client.writes() == [] and "get_cluster" not in client.calls
+
+
+def test_redis_version_uses_this_nodes_versions(fake, run, v1):
+    # hello is built for Redis 8.2: node 1 (this one) offers up to 8.0, node 2 offers 8.2
+    client = fake(nodes=[node(1, "127.0.0.11", redis_versions=("7.4", "8.0")), node(2, "127.0.0.12")])
+    result = run(dict(src=v1))
+    assert result.failed and "fits none of the Redis database versions node 1 (127.0.0.11) offers (7.4, 8.0)" in result["msg"]
+    assert "upgrade the cluster to a Redis Enterprise release that offers Redis 8.2" in result["msg"]
+    assert client.writes() == []
+
+
+def test_redis_version_unidentified_node_uses_every_nodes_versions(fake, run, v1, tmp_path):
+    client = fake(nodes=[node(1, "10.0.0.1", redis_versions=("7.4", "8.0")), node(2, "10.0.0.2", redis_versions=("8.0", "8.2"))])
+    result = run(dict(src=v1))
+    assert result["changed"] is True and client.writes() == ["upload_artifact"]
+    assert result["node"]["uid"] is None and result["node"]["redis_versions"] == ["7.4", "8.0", "8.2"]
+    result = run(dict(src=repack(v1, tmp_path / "p.zip", compatible_redis_version="7.2"), force=True))
+    assert result.failed and "the cluster at https://127.0.0.11:9443 offers (7.4, 8.0, 8.2)" in result["msg"]
+
+
+@pytest.mark.parametrize("fields", [
+    dict(compatible_redis_version="7.4", min_redis_version="4.0"),       # ramp pack's defaults
+    dict(compatible_redis_version="", min_redis_version="7.0"),
+    dict(compatible_redis_version=None, min_redis_version=""),           # nothing to judge by: no failure, no warning
+])
+def test_redis_version_fits_or_unknown_uploads(fake, run, v1, tmp_path, fields):
+    client = fake()
+    result = run(dict(src=repack(v1, tmp_path / "p.zip", **fields)))
+    assert result["changed"] is True and client.writes() == ["upload_artifact"]
+    assert not [w for w in result.get("warnings") or [] if "redis" in str(w).lower()]
+
+
+def test_node_without_versions_is_not_refused(fake, run, v1, tmp_path):
+    bare = node(1, "127.0.0.11")
+    del bare["supported_database_versions"]
+    client = fake(nodes=[bare])
+    result = run(dict(src=repack(v1, tmp_path / "p.zip", compatible_redis_version="6.2")))
+    assert result["changed"] is True and result["node"]["redis_versions"] == [] and client.writes() == ["upload_artifact"]
+
+
+def test_redis_version_check_node_false_skips(fake, run, v1, tmp_path):
+    client = fake()
+    result = run(dict(src=repack(v1, tmp_path / "p.zip", compatible_redis_version="6.2"), check_node=False))
+    assert result["changed"] is True and "list_nodes" not in client.calls
+
+
+def test_redis_version_listed_artifact_is_not_checked(fake, run, v1, tmp_path):
+    client = fake(artifacts=[HELLO1])
+    result = run(dict(src=repack(v1, tmp_path / "p.zip", compatible_redis_version="6.2")))
+    assert result["changed"] is False and client.calls == ["list_artifacts"]
+
+
+def test_probe_checks_the_redis_version(fake, run):
+    client = fake()
+    result = run(dict(_package=facts(compatible_redis_version="6.2", min_redis_version="6.0")))
+    assert result.failed and 'compatible_redis_version "6.2"' in result["msg"] and client.writes() == []
+    result = run(dict(_package=facts(compatible_redis_version="8.2", min_redis_version="7.0")))
+    assert result["upload_required"] is True
 
 
 # -- state=absent -------------------------------------------------------------------------------

@@ -35,11 +35,23 @@ def server_object(metadata, uid="7e9f0c2a1b3d4e5f60718293a4b5c6d7"):
     return obj
 
 
+def redis_node(uid, *versions):
+    """A GET /v1/nodes entry offering these Redis versions, in the format of real 8.x nodes."""
+    entries = [dict(db_type="redis", major=True, redis_version=v, version=v + ".0") for v in versions]
+    entries.append(dict(db_type="memcached", version="1.4.17"))
+    return dict(uid=uid, addr="127.0.0.%d" % (10 + uid), supported_database_versions=entries)
+
+
+CLUSTER_VERSIONS = ("7.2", "7.4", "8.0", "8.2")
+
+
 class FakeClient(FakeREST):
     WRITES = WRITES
+    base_url = CONN["url"]
 
-    def __init__(self, modules=None, bdbs=None, allow_upload=True):
+    def __init__(self, modules=None, bdbs=None, allow_upload=True, nodes=None):
         super(FakeClient, self).__init__(allow_upload)
+        self.nodes = nodes if nodes is not None else [redis_node(1, *CLUSTER_VERSIONS), redis_node(2, *CLUSTER_VERSIONS)]
         self.modules = [copy.deepcopy(BUNDLED)] + [copy.deepcopy(m) for m in modules or []]
         self.bdbs = list(bdbs or [])
         self.on_create = None  # hook run before a create, e.g. to simulate a concurrent writer
@@ -49,6 +61,10 @@ class FakeClient(FakeREST):
     def list_modules(self):
         self._call("list_modules")
         return copy.deepcopy(self.modules)
+
+    def list_nodes(self):
+        self._call("list_nodes")
+        return copy.deepcopy(self.nodes)
 
     def list_bdbs(self):
         self._call("list_bdbs")
@@ -550,3 +566,114 @@ def test_server_object_with_unusable_version_is_skipped(fake, run):
     client = fake(modules=[dict(server_object(HELLO), version="n/a", uid="junk")])
     result = run(dict(state="absent", module_name="hello", version=10000))
     assert result["changed"] is False and client.writes() == []
+
+
+# -- Redis-version fit (compatible_redis_version / min_redis_version vs supported_database_versions) -----
+
+def warning_texts(result):
+    """Warnings as text, whatever form this ansible-core gives them (str, or a WarningSummary dict)."""
+    return [str(w) for w in result.get("warnings") or []]
+
+
+@pytest.mark.parametrize("fields, fitting", [
+    (dict(compatible_redis_version="8.2", min_redis_version="7.0"), ["8.2"]),
+    (dict(compatible_redis_version="7.4", min_redis_version="4.0"), ["7.4"]),          # ramp pack's defaults
+    (dict(compatible_redis_version="", min_redis_version="7.0"), ["7.2", "7.4"]),
+])
+def test_create_reads_the_cluster_versions_and_reports_the_fit(fake, run, fields, fitting, module_warnings):
+    client = fake()
+    result = run(dict(metadata=dict(HELLO, **fields)))
+    assert result["changed"] is True and result["redis_versions"] == fitting
+    assert client.calls[:2] == ["list_modules", "list_nodes"] and client.writes() == ["create_user_module"]
+    assert warning_texts(result) == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_no_fitting_version_fails_before_any_write(fake, run, check_mode):
+    client = fake(allow_upload=False)
+    result = run(dict(metadata=dict(HELLO, compatible_redis_version="6.2", min_redis_version="6.0"), allow_uploads=True),
+                 check_mode=check_mode)
+    assert result.failed
+    msg = result["msg"]
+    assert 'compatible_redis_version "6.2", min_redis_version "6.0"' in msg
+    assert "7.2, 7.4, 8.0, 8.2" in msg and "the cluster at https://127.0.0.11:9443" in msg
+    assert "build and package the module for one of 7.2, 7.4, 8.0, 8.2" in msg and "check_redis_version: false" in msg
+    assert "Nothing was changed" in msg
+    assert result["redis_versions"] == ["7.2", "7.4", "8.0", "8.2"]
+    assert client.writes() == [] and "get_cluster" not in client.calls and user_objects(client) == []
+
+
+def test_8_0_cluster_refuses_an_8_2_package(fake, run):
+    client = fake(nodes=[redis_node(1, "7.2", "7.4", "8.0")])
+    result = run(dict(metadata=HELLO))
+    assert result.failed and "fits none of the Redis database versions" in result["msg"]
+    assert "upgrade the cluster to a Redis Enterprise release that offers Redis 8.2" in result["msg"]
+    assert client.writes() == []
+
+
+def test_any_node_offering_the_version_is_enough(fake, run):
+    client = fake(nodes=[redis_node(1, "7.4", "8.0"), redis_node(2, "7.4", "8.0", "8.2")])
+    result = run(dict(metadata=HELLO))
+    assert result["changed"] is True and result["redis_versions"] == ["8.2"] and client.writes() == ["create_user_module"]
+
+
+def test_no_version_fields_warns_and_creates(fake, run, module_warnings):
+    client = fake()
+    metadata = dict(HELLO, min_redis_version="")
+    del metadata["compatible_redis_version"]
+    result = run(dict(metadata=metadata))
+    assert result["changed"] is True and client.writes() == ["create_user_module"]
+    assert result["redis_versions"] == []
+    texts = warning_texts(result)
+    assert len(texts) == 1, texts
+    assert "names neither compatible_redis_version nor min_redis_version" in texts[0] and "7.2, 7.4, 8.0, 8.2" in texts[0]
+
+
+def test_cluster_without_versions_warns_and_creates(fake, run, module_warnings):
+    client = fake(nodes=[dict(uid=1, addr="127.0.0.11")])
+    result = run(dict(metadata=HELLO))
+    assert result["changed"] is True and client.writes() == ["create_user_module"]
+    texts = warning_texts(result)
+    assert len(texts) == 1 and "does not list the Redis versions" in texts[0], texts
+
+
+def test_unreadable_compatible_version_fails(fake, run):
+    client = fake()
+    result = run(dict(metadata=dict(HELLO, compatible_redis_version="eight")))
+    assert result.failed and 'compatible_redis_version "eight", which is not a Redis version' in result["msg"]
+    assert client.writes() == []
+
+
+def test_check_redis_version_false_skips_the_read(fake, run):
+    client = fake()
+    result = run(dict(metadata=dict(HELLO, compatible_redis_version="6.2"), check_redis_version=False))
+    assert result["changed"] is True and "list_nodes" not in client.calls and client.writes() == ["create_user_module"]
+    assert result["redis_versions"] == []
+
+
+def test_noop_run_does_not_read_the_nodes(fake, run):
+    # Even a package that fits nothing: the object exists and is equal, so nothing is checked, sent or read.
+    misfit = dict(HELLO, compatible_redis_version="6.2")
+    client = fake(modules=[server_object(misfit)])
+    result = run(dict(metadata=misfit))
+    assert result["changed"] is False and client.calls == ["list_modules"]
+
+
+def test_force_replacement_is_checked_too(fake, run):
+    client = fake(modules=[server_object(HELLO)])
+    result = run(dict(metadata=dict(HELLO, compatible_redis_version="6.2"), force=True))
+    assert result.failed and "fits none" in result["msg"] and client.writes() == []
+    assert len(user_objects(client)) == 1
+
+
+def test_nodes_read_failure_fails_before_any_write(fake, run):
+    client = fake()
+    client.fail["list_nodes"] = [http_error("GET", "/v1/nodes", 403, "insufficient_permissions", "no view_all_nodes_info")]
+    result = run(dict(metadata=HELLO))
+    assert result.failed and result["status"] == 403 and client.writes() == []
+
+
+def test_absent_never_reads_the_nodes(fake, run):
+    client = fake(modules=[server_object(dict(HELLO, compatible_redis_version="6.2"))])
+    result = run(dict(state="absent", module_name="hello", version=10000))
+    assert result["changed"] is True and "list_nodes" not in client.calls

@@ -348,3 +348,30 @@ def test_drift(modules, artifacts, errors, in_sync, line):
     status = L.drift(nodes('c1:a,b'), *reads(modules, artifacts, errors))
     assert status[0]['in_sync'] is in_sync
     assert any(line in text for text in L.drift_lines(status)), L.drift_lines(status)
+
+
+def redis(*versions):
+    return [dict(db_type='redis', redis_version=v) for v in versions]
+
+
+@pytest.mark.parametrize('fields, node_versions, all_versions, how, problem', [
+    ({'compatible_redis_version': '7.4'}, ['7.4', '8.2'], None, 'address', None),
+    ({'compatible_redis_version': '8.4'}, ['7.4', '8.2'], None, 'address', 'fits none of the Redis database versions'),
+    ({'min_redis_version': '7.0'}, ['7.2'], None, 'address', None),
+    ({'min_redis_version': '6.0'}, ['7.2', '8.2'], None, 'address', 'fits none'),
+    ({}, ['7.2'], None, 'address', None),              # neither field: cannot be judged, not refused
+    ({'compatible_redis_version': '8.2'}, [], None, 'address', None),  # versions not listed: not refused
+    # an unidentified node: any node's versions count
+    ({'compatible_redis_version': '8.2'}, ['7.4'], ['7.4', '8.2'], 'uniform', None),
+    ({'compatible_redis_version': '8.4'}, ['7.4'], ['7.4', '8.2'], 'uniform', 'the cluster of a'),
+])
+def test_redis_version_check(fields, node_versions, all_versions, how, problem):
+    pkg = dict(PKG1, metadata=fields)
+    run = L.plan([L.package_entry(pkg, 'present')], [], nodes('c1:a,b'), *reads(), prune=False)
+    node = dict(uid=1, addr='10.0.0.1', architecture='x86_64', supported_database_versions=redis(*node_versions))
+    others = [node, dict(node, uid=2, supported_database_versions=redis(*(all_versions or [])))]
+    problems = L.compatibility_problems(run, 'a', node, others, how)
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0] and problems[0].startswith('a (hello 1.0.0 (10000)): ')
