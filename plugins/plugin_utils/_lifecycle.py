@@ -35,6 +35,7 @@ import copy
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import (
     check_node_compatibility,
     coerce_version,
+    module_name_problem,
     parse_version,
 )
 from ansible_collections.redisops.custom_modules.plugins.module_utils._listing import key_of
@@ -46,11 +47,6 @@ ALLOW_UPLOADS = {'true': 'true', 'yes': 'true', 'on': 'true', '1': 'true',
                  'temporary': 'temporary'}
 UPLOADS_HINT = ('Uploads are disabled on this cluster (allow_modules_upload is false): set module_lifecycle_allow_uploads '
                 'to true (enable it) or temporary (enable it for this run and restore it afterwards).')
-
-try:
-    from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import module_name_problem
-except ImportError:  # the module-name rule lands with the modules' own checks
-    module_name_problem = None
 
 
 # -- inputs -----------------------------------------------------------------------------------------
@@ -128,7 +124,8 @@ def plan_items(items, default_state, inspect):
                 problems.append('%s: an item with module_name + version can only be state: absent; give src (the package) '
                                 'to have a version present' % where)
                 continue
-            problem = module_name_problem(name) if module_name_problem else None
+            # the modules' own rule for a module name (one safe path segment)
+            problem = module_name_problem(name)
             if problem:
                 problems.append('%s: %s' % (where, problem))
                 continue

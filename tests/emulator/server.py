@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.emulator import multipart
 from tests.emulator.errors import ApiError
-from tests.emulator.package import MAX_PACKAGE_BYTES, SAFE_NAME, check_package, validate_metadata
+from tests.emulator.package import MAX_PACKAGE_BYTES, check_package, name_problem, rules, validate_metadata
 from tests.emulator.state import (BUNDLED_ORDER, OS_TABLE, PERMISSIONS, db_versions, module_fits, module_object, redis_major_minor,
                                   write_json)
 
@@ -567,8 +567,9 @@ class RequestHandler(BaseHTTPRequestHandler):
     def delete_artifact(self, module_name, version):
         if not re.match(r"^[0-9]+$", version):
             raise ApiError(404, "not_found", "Artifact version must be an integer (the numeric version), got '%s'" % version)
-        if not SAFE_NAME.match(module_name):
-            raise ApiError(404, "module_not_found", "No artifact %s/%s on node %s" % (module_name, version, self.node.name))
+        problem = name_problem(module_name)
+        if problem:
+            raise ApiError(406, "invalid_module", "Invalid module name in the path: %s" % problem)
         with self.store.lock:
             users = self.store.bdbs_using(self.node.cluster, module_name, int(version))
             if users:
@@ -614,7 +615,8 @@ class RequestHandler(BaseHTTPRequestHandler):
                 seen = multipart.parse(self.read_body, boundary, open_file, too_large)
             if "module" not in seen:
                 raise ApiError(400, "no_module", "No module file: the multipart body has no field named 'module'")
-            pkg = check_package(tmp, {"os_id": node.os_id, "architecture": node.architecture})
+            # the node's OS as packages name it, by the collection's one normalisation (a Rocky 9 node is rhel9)
+            pkg = check_package(tmp, {"os_id": rules.node_os_id(node.node_object()), "architecture": node.architecture})
             self._install(pkg, tmp, sha.hexdigest(), os.path.getsize(tmp))
         finally:
             if os.path.exists(tmp):
@@ -629,7 +631,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 shutil.rmtree(target)
             os.makedirs(target)
             with zipfile.ZipFile(tmp) as zf:
-                members = [(os.path.basename(pkg.module_file), pkg.module_file)] + [(m, m) for _d, m in pkg.dependencies]
+                members = [(os.path.basename(pkg.module_file), pkg.module_file)] + [(m, m) for m in pkg.dep_files]
                 for dest, member in members:
                     out = os.path.join(target, dest)
                     os.makedirs(os.path.dirname(out), exist_ok=True)

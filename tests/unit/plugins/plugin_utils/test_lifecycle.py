@@ -60,6 +60,9 @@ def obj(name, version, semver='?', **extra):
     ([{'module_name': 'hello', 'version': True}], 'absent', [], [], 'needs version'),
     ([{'module_name': 'hello', 'version': '1.200.0'}], 'absent', [], [], 'needs version'),
     ([{'module_name': 'hello', 'version': 10000}], 'present', [], [], 'can only be state: absent'),
+    # the modules' module-name rule
+    ([{'module_name': '../hello', 'version': 10000}], 'absent', [], [], 'contains a path separator'),
+    ([{'module_name': 'hel lo', 'version': 10000}], 'absent', [], [], 'contains whitespace'),
     ([{'src': 'hello-1.0.0.zip', 'module_name': 'hello'}], 'present', [], [], 'not both'),
     ([{'state': 'absent'}], 'present', [], [], 'needs src (a package), or module_name'),
     ([{'src': 'missing.zip'}], 'present', [], [], 'missing.zip: no such file'),

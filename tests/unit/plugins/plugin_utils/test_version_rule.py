@@ -20,7 +20,9 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact 
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_user_module
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
 
-NUMERIC_SPELLINGS = [10000, 10000.0, '10000', '10000.0', ' 10000 ', ' 10000.0 ', 1, '1.0', 20000, '20000.00']
+# RAMP's unpacker reads int(float(version)): so do the modules (coerce_version), and so does the role.
+NUMERIC_SPELLINGS = [10000, 10000.0, '10000', '10000.0', ' 10000 ', ' 10000.0 ', '1e4', 10000.5, '10000.5', 1, '1.0',
+                     20000, '20000.00']
 
 
 @pytest.mark.parametrize('spelling', NUMERIC_SPELLINGS)
@@ -48,7 +50,7 @@ def test_semantic_spelling(spelling, expected):
     assert coerce_version(spelling) is None
 
 
-@pytest.mark.parametrize('spelling', [True, False, 'abc', 10000.5, '10000.5', [10000], {}])
+@pytest.mark.parametrize('spelling', [True, False, 'abc', '', 0, None, [10000], {}])
 def test_no_reading_of_what_is_not_a_version(spelling):
     assert parse_version(spelling) is None and coerce_version(spelling) is None
     assert _lifecycle.absent_entry('hello', spelling)[0] is None
