@@ -167,3 +167,43 @@ def plan(bdb, modules, artifacts_by_node=None):
                              'to': target.get('semantic_version'), 'from_version': current_version,
                              'to_version': _version(target)})
     return Plan(name, _redis_version.label(db_version), before, after, upgrades, problems)
+
+
+def select_databases(bdbs, modules, artifacts_by_node, wanted, module_names=None):
+    """Which databases of one cluster to upgrade, and to what (the role's module_lifecycle_upgrade_databases).
+
+    ``wanted``: False (none), True (every database that uses an older version of one of ``module_names``,
+    or of any user-defined module when None), or a list of database names (each must exist). Returns
+    ``{'upgrades': [{'uid', 'name', 'redis_version', 'upgrades'}] (by uid, one database at a time),
+    'unchanged': [names], 'problems': [messages]}``; a database with a problem is not in ``upgrades``.
+    """
+    out = dict(upgrades=[], unchanged=[], problems=[])
+    if wanted is False or wanted is None:
+        return out
+    bdbs = sorted((b for b in bdbs or [] if isinstance(b, dict)), key=lambda b: coerce_version(b.get('uid'), 0) or 0)
+    if wanted is True:
+        user_defined = set(m.get('module_name') for m in modules or [] if isinstance(m, dict) and not m.get('is_bundled'))
+        names = set(module_names) if module_names is not None else user_defined
+        chosen = [b for b in bdbs if any(e.get('module_name') in names for e in b.get('module_list') or [])]
+    else:
+        by_name = dict((b.get('name'), b) for b in bdbs)
+        missing = [name for name in wanted if name not in by_name]
+        if missing:
+            out['problems'].append('no database named %s on the cluster (its databases: %s): fix '
+                                   'module_lifecycle_upgrade_databases' % (', '.join("'%s'" % n for n in missing),
+                                                                           ', '.join(sorted(by_name)) or 'none'))
+        chosen = [by_name[name] for name in wanted if name in by_name]
+    for bdb in chosen:
+        decided = plan(bdb, modules, artifacts_by_node)
+        if wanted is True and not decided.problems and module_names is not None and \
+                not any(u['module_name'] in module_names for u in decided.upgrades):
+            out['unchanged'].append(decided.database)
+            continue
+        if decided.problems:
+            out['problems'].extend(decided.problems)
+        elif decided.changed:
+            out['upgrades'].append(dict(uid=bdb.get('uid'), name=decided.database, redis_version=decided.redis_version,
+                                        upgrades=decided.upgrades))
+        else:
+            out['unchanged'].append(decided.database)
+    return out

@@ -111,3 +111,57 @@ def test_entry_found_by_name_and_semantic_version_without_module_id():
     db = {"uid": 1, "name": "db1", "redis_version": "8.2", "module_list": [{"module_name": "hello", "semantic_version": "2.0.0"}]}
     result = up.plan(db, [mod("hello", 10000), mod("hello", 20000)], ONLY_V1_ON_N2)
     assert "downgrade" in result.problems[0]
+
+
+def db(uid, name, *uses):
+    out = bdb(*uses)
+    out.update(uid=uid, name=name)
+    return out
+
+
+CLUSTER_MODULES = [mod("hello", 10000), mod("hello", 20000), mod("other", 10000), mod("other", 20000),
+                   mod("bf", 80200, bundled=True), mod("bf", 80201, bundled=True)]
+ALL_ON = {"n1": {("hello", 10000), ("hello", 20000), ("other", 10000), ("other", 20000)}}
+DBS = [db(3, "c", ("other", 10000)), db(1, "a", ("hello", 10000), ("bf", 80200)), db(2, "b", ("hello", 20000)),
+       db(4, "d", ("bf", 80200))]
+
+
+# wanted, module_names -> databases to upgrade (in order), unchanged, problem text (or None)
+@pytest.mark.parametrize("wanted, module_names, upgrade, unchanged, problem", [
+    (False, ["hello"], [], [], None),
+    # every database that uses an older version of a present module (hello), one at a time by uid
+    (True, ["hello"], ["a"], ["b"], None),
+    (True, ["hello", "other"], ["a", "c"], ["b"], None),
+    # no module names: every user-defined module counts; d (bundled only) is never picked
+    (True, None, ["a", "c"], ["b"], None),
+    # a list: exactly those, in the given order; one already there is unchanged
+    (["c", "b", "d"], ["hello"], ["c", "d"], ["b"], None),
+    (["a", "zz"], ["hello"], ["a"], [], "no database named 'zz' on the cluster (its databases: a, b, c, d)"),
+])
+def test_select_databases(wanted, module_names, upgrade, unchanged, problem):
+    out = up.select_databases(DBS, CLUSTER_MODULES, ALL_ON, wanted, module_names)
+    assert [d["name"] for d in out["upgrades"]] == upgrade
+    assert sorted(out["unchanged"]) == sorted(unchanged)
+    if problem is None:
+        assert out["problems"] == []
+    else:
+        assert any(problem in p for p in out["problems"]), out["problems"]
+
+
+def test_select_databases_reports_from_to_for_every_module_that_moves():
+    out = up.select_databases(DBS, CLUSTER_MODULES, ALL_ON, ["a"], ["hello"])
+    assert out["upgrades"] == [{"uid": 1, "name": "a", "redis_version": "8.2", "upgrades": [
+        {"module_name": "hello", "from": "1.0.0", "to": "2.0.0", "from_version": 10000, "to_version": 20000},
+        {"module_name": "bf", "from": "8.2.0", "to": "8.2.1", "from_version": 80200, "to_version": 80201}]}]
+
+
+def test_select_databases_keeps_a_database_with_a_problem_out():
+    # hello 2.0.0 in use lost its artifact on n2: b cannot be upgraded (would be a downgrade); a still can
+    artifacts = {"n1": {("hello", 10000), ("hello", 20000)}, "n2": {("hello", 10000)}}
+    out = up.select_databases(DBS, CLUSTER_MODULES, artifacts, ["b", "a"], ["hello"])
+    assert len(out["problems"]) == 1 and "database 'b'" in out["problems"][0] and "downgrade" in out["problems"][0]
+    # a, named in the list, still moves what it can: hello stays at 1.0.0 (2.0.0 is not on n2), bf moves
+    assert [(d["name"], [u["module_name"] for u in d["upgrades"]]) for d in out["upgrades"]] == [("a", ["bf"])]
+    # with true, a is not picked: none of the listed modules (hello) would move
+    out = up.select_databases(DBS, CLUSTER_MODULES, artifacts, True, ["hello"])
+    assert out["upgrades"] == [] and "a" in out["unchanged"]
