@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A refused URL sends nothing: a plain TCP listener counts the connections it accepts.
 
 Each module, the role (deploy.yml) and the status playbook get url=http://127.0.0.1:<listener port>
