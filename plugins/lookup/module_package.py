@@ -33,7 +33,7 @@ options:
     required: true
 notes:
   - Runs on the controller only; the managed hosts are not involved.
-  - Use P(ansible.builtin.query#lookup) (or O(ansible.builtin.lookup#lookup:wantlist=true)) to always get a list.
+  - Use C(query('redisops.custom_modules.module_package', ...)) (or C(lookup(..., wantlist=true))) to always get a list.
 seealso:
   - module: redisops.custom_modules.redis_module_artifact
   - module: redisops.custom_modules.redis_user_module
