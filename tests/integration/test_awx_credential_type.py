@@ -16,6 +16,7 @@ How AWX injects a custom credential (what `inject` below reproduces):
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -24,6 +25,7 @@ import tempfile
 
 import pytest
 import yaml
+from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from tests.integration.conftest import ansible_env
@@ -144,6 +146,36 @@ def injected_vars(pdd):
         if text.startswith("module_lifecycle_") or "!unsafe" in text:
             return yaml.safe_load(text.replace("!unsafe ", ""))
     raise AssertionError("no extra_vars file written")
+
+
+def test_credential_type_is_valid_for_awx():
+    """What AWX checks when the type is saved: field ids, required fields, file labels, and every
+    injector template rendering with only the type's own fields and files (undefined names fail)."""
+    cred_type = load_credential_type()
+    assert set(cred_type) == {"name", "kind", "description", "inputs", "injectors"}
+    assert cred_type["kind"] == "cloud"
+    fields = cred_type["inputs"]["fields"]
+    ids = [field["id"] for field in fields]
+    assert len(ids) == len(set(ids))
+    assert set(cred_type["inputs"]["required"]) <= set(ids)
+    for field in fields:
+        assert field["type"] in ("string", "boolean") and field["label"]
+    labels = list(cred_type["injectors"].get("file", {}))
+    assert all(re.match(r"^template(\.[a-zA-Z_][a-zA-Z0-9_]*)?$", label) for label in labels)
+    tower = _Namespace()
+    tower.filename = _Namespace()
+    for label in labels:
+        setattr(tower.filename, label.split(".", 1)[1], "/runner/env/tmpfile")
+    context = {field["id"]: (True if field["type"] == "boolean" else "value") for field in fields}
+    context["tower"] = tower
+    strict = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+    injectors = cred_type["injectors"]
+    templates = list(injectors.get("file", {}).values()) + list(injectors.get("env", {}).values())
+    templates += list(injectors.get("extra_vars", {}).keys()) + list(injectors.get("extra_vars", {}).values())
+    for template in templates:
+        strict.from_string(template).render(**context)
+    assert all(re.match(r"^[a-zA-Z_][a-zA-Z0-9_]*$", name) for name in injectors.get("extra_vars", {}))
+    assert not [name for name in injectors.get("env", {}) if name.startswith("ANSIBLE_")]
 
 
 # Credential inputs besides username/password ("CA" = the emulator's CA), how the execution
