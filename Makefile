@@ -33,7 +33,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make demo   deploy the sample module to a 3-node emulator, twice, then show the status report"
 	@echo "make test   run every test (lint, sanity, docs, pytest, molecule)"
-	@echo "make bench  run the benchmarks in tests/bench (not part of make test)"
+	@echo "make bench  run the benchmarks in tests/bench (not part of make test; BENCH_ARGS=--help for options)"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -221,8 +221,11 @@ test: venv link testmodules
 demo: venv link testmodules
 	bash .ci/demo.sh
 
+# The issue 7 table (tests/bench/README.md). BENCH_ARGS picks pieces and the checkout measured, e.g.
+#   make bench BENCH_ARGS="--only upload"      make bench BENCH_ARGS="--collection ../main --runs 1"
+BENCH_ARGS ?=
 bench: venv link testmodules
-	$(PY) -m pytest tests/bench -q -p no:randomly --benchmark-disable-gc
+	$(PY) tests/bench/bench_fleet.py $(BENCH_ARGS)
 
 build: venv
 	mkdir -p $(BUILD)/dist

@@ -8,6 +8,9 @@ stale, and returns a TestModules mapping:
     testmodules["hello-1.0.0"]["path"]     absolute path of the zip (also: module_name, version,
                                            semantic_version, architecture, operating_systems, sha256)
     testmodules.v1, .v2, .rhel8            the hello-1.0.0 / hello-2.0.0 / hello-1.0.0-rhel8 entries
+    testmodules.withdeps                   hello-1.0.0-withdeps: shaped like RedisGears' -withdeps packages (a url
+                                           dependency stored as deps/<last segment of the url>; also: dependencies,
+                                           dependency_files)
     testmodules.aarch64                    the hello-1.0.0-aarch64 entry, or None without a cross compiler
     testmodules.require_aarch64()          that entry, or pytest.skip() saying why it is missing
     testmodules.extract_so(key, dest_dir)  the package's .so extracted (mode 0755), ready for --loadmodule
@@ -59,6 +62,10 @@ class TestModules(dict):
     @property
     def rhel8(self):
         return self["hello-1.0.0-rhel8"]
+
+    @property
+    def withdeps(self):
+        return self["hello-1.0.0-withdeps"]
 
     @property
     def aarch64(self):

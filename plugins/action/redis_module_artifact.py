@@ -97,6 +97,8 @@ class ActionModule(ActionBase):
             # package.path is the readable file: a vaulted package's decrypted copy lives until the block ends.
             with controller_package(self._loader, source) as package:
                 result.update(self._run_module(module_args, package, package.path, task_vars))
+                if package.warnings:
+                    result['warnings'] = list(result.get('warnings') or []) + list(package.warnings)
         except ArtifactError as exc:
             result.update(failed=True, changed=False, src=src, msg='invalid module package %s' % exc.msg)
         except AnsibleError as exc:

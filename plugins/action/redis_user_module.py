@@ -42,6 +42,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, changed=False, msg=refused)
             return result
         artifact = module_args.get('artifact')
+        warnings = []
         try:
             remote_src = boolean(module_args.get('remote_src', False), strict=True)
         except TypeError as exc:
@@ -54,7 +55,7 @@ class ActionModule(ActionBase):
                            if module_args.get(name) is not None]
             if not conflicting:
                 try:
-                    metadata = self._controller_metadata(artifact)
+                    metadata, warnings = self._controller_metadata(artifact)
                 except AnsibleError as exc:
                     result.update(failed=True, msg=to_text(exc),
                                   artifact=artifact)
@@ -66,8 +67,10 @@ class ActionModule(ActionBase):
                 module_args['metadata'] = metadata
 
         result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
+        if warnings:
+            result['warnings'] = list(result.get('warnings') or []) + warnings
         return result
 
     def _controller_metadata(self, artifact):
         with controller_package(self._loader, find_package(self, artifact, 'artifact')) as package:
-            return package.metadata
+            return package.metadata, list(package.warnings)

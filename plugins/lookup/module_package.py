@@ -19,9 +19,14 @@ description:
   - A vault-encrypted package is decrypted into a temporary file on the controller, removed right after reading; the
     returned RV(_raw[].path) and every error message name the encrypted file the user gave.
   - The package is only read, never extracted. Nothing is contacted.
-  - A package that cannot be used (missing, not a zip, no or invalid C(module.json), a module file that is not a
-    64-bit ELF shared object, a declared architecture that does not match the ELF, missing dependencies, larger than
-    500 MB) fails the lookup with a message naming the file, the problem and what to do about it.
+  - A package that cannot be used fails the lookup with a message naming the file, the problem and what to do about
+    it. The rules are those Redis Enterprise applies to a package (RAMP's unpacker) and a few more - missing, not a
+    zip, no or invalid C(module.json); members other than C(module.json), one C(.so) and C(deps/*); no C(module_file);
+    an C(architecture) other than V(x86_64) or V(aarch64), or one that does not match the ELF; a module file that is not
+    a 64-bit ELF shared object; a C(version) that C(int(float(version))) cannot read; an C(operating_systems) entry
+    that is not a name and a version; an unsafe C(module_name) (C(/), C(\), control characters, whitespace, C(.) or
+    C(..), more than 128 characters); a declared dependency found neither as C(deps/<last path segment of its url>)
+    nor as C(deps/<name>.tgz), or not matching its C(sha256); larger than 500 MB.
 author:
   - redisops maintainers (@redisops)
 options:
@@ -100,7 +105,9 @@ _raw:
       elements: str
       sample: [rhel9, ubuntu22]
     dependencies:
-      description: Names of the dependencies the package carries (C(deps/NAME.tgz)).
+      description:
+        - Names of the dependencies the package declares and carries, stored as C(deps/<last path segment of the url>)
+          (RedisGears' C(-withdeps) packages) or C(deps/NAME.tgz) (C(ramp pack)).
       type: list
       elements: str
       sample: []
@@ -118,6 +125,7 @@ import os
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
@@ -139,7 +147,8 @@ class LookupModule(LookupBase):
         path = os.path.abspath(to_native(found))
         try:
             with controller_package(self._loader, path) as package:
-                pass
+                for warning in package.warnings:
+                    Display().warning(warning)
         except ArtifactError as exc:
             raise AnsibleLookupError(to_native(exc.msg))
         except AnsibleError as exc:

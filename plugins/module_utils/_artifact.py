@@ -18,21 +18,36 @@ __metaclass__ = type
 import hashlib
 import json
 import os
+import posixpath
 import re
 import struct
 import zipfile
 import zlib
+
+try:
+    from urllib.parse import unquote, urlsplit
+except ImportError:  # Python 2
+    from urllib import unquote  # type: ignore
+    from urlparse import urlsplit  # type: ignore
 
 MAX_PACKAGE_BYTES = 500 * 1024 * 1024
 MAX_METADATA_BYTES = 1024 * 1024
 METADATA_NAME = 'module.json'
 DEPS_DIR = 'deps/'
 
+MAX_MODULE_NAME = 128
+
 # ELF e_machine -> the architecture names Redis Enterprise nodes report
 ELF_MACHINES = {3: 'i386', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390x', 40: 'arm', 62: 'x86_64', 183: 'aarch64', 243: 'riscv'}
+# The values RAMP's unpacker accepts in module.json's architecture field (others: module_architecture_not_supported)
+PACKAGE_ARCHITECTURES = ('x86_64', 'aarch64')
 _ARCH_ALIASES = {'amd64': 'x86_64', 'x86-64': 'x86_64', 'arm64': 'aarch64'}
+# RAMP's RLEC_OS_MAP folds these distributions into rhelN; a few spellings nodes use are added
 _RHEL_LIKE = ('rhel', 'redhat', 'centos', 'rocky', 'almalinux', 'alma', 'oracle', 'ol')
 _FIX_ZIP = 're-create the package with ramp pack, or zip only module.json and the .so at the top level (zip -j)'
+VERSION_MISSING = 'module_version_missing'
+VERSION_NOT_INTEGER = 'module_version_not_integer'
+_TEXT_TYPES = (str, type(u''))
 
 
 class ArtifactError(Exception):
@@ -109,42 +124,98 @@ def _inspect_archive(path, size, archive):
     for info in infos:
         if info.flag_bits & 0x1:
             raise _Problem('member %r is encrypted; Redis Enterprise cannot read encrypted packages' % info.filename)
+    _check_members(names)
 
     metadata = _read_metadata(archive, names)
     module_file = _find_module_file(metadata, names)
     architecture = _elf_architecture(archive, module_file)
-    declared_arch = metadata.get('architecture')
-    if declared_arch is not None and _normalise_arch(declared_arch) != architecture:
+    if metadata['architecture'] != architecture:
         raise _Problem('module.json says architecture %r but %s is an ELF for %s; fix module.json or package the right build'
-                       % (declared_arch, module_file, architecture))
+                       % (metadata['architecture'], module_file, architecture))
 
     dependencies = _dependencies(metadata.get('dependencies'), 'dependencies')
     optional = _dependencies(metadata.get('optional-dependencies'), 'optional-dependencies')
     dep_members = {}
     for name, spec in list(dependencies.items()) + list(optional.items()):
-        member = DEPS_DIR + name + '.tgz'
-        if member not in names:
-            if spec.get('url') and name in dependencies:
-                raise _Problem('dependency %r has only a url (%s): Redis Enterprise does not download dependencies, it reads them from '
-                               'the package as %s; add the file (ramp pack with local_path) or build a -withdeps package'
-                               % (name, spec['url'], member))
+        candidates = dependency_files(name, spec)
+        member = next((candidate for candidate in candidates if candidate in names), None)
+        if member is None:
             if name in dependencies:
-                raise _Problem('dependency %r is declared in module.json but %s is missing from the package' % (name, member))
+                raise _Problem(_missing_dependency(name, spec, candidates))
             continue
-        if spec.get('sha256') and _member_sha256(archive, member) != spec['sha256'].lower():
-            raise _Problem('%s does not match the sha256 module.json declares for dependency %r; re-create the package' % (member, name))
+        declared = spec.get('sha256')
+        if declared:
+            found = _member_sha256(archive, member)
+            if found != declared.strip().lower():
+                raise _Problem('%s does not match the sha256 module.json declares for dependency %r (declared %s, the file has %s); '
+                               'the package is damaged or was re-packed: download it again or re-create it'
+                               % (member, name, declared, found))
         dep_members[member] = name
 
     warnings = []
     for name in names:
         if name in (METADATA_NAME, module_file, DEPS_DIR) or name in dep_members:
             continue
-        if name.startswith(DEPS_DIR):
-            warnings.append('%s: %s is not a declared dependency; Redis Enterprise will ignore it' % (path, name))
-            continue
-        raise _Problem('unexpected member %r: a package holds only module.json, the module .so and deps/; %s' % (name, _FIX_ZIP))
+        if name.startswith(DEPS_DIR) and not name.endswith('/'):
+            warnings.append('%s: %s is not a declared dependency; Redis Enterprise extracts it with the module but nothing '
+                            'declares it' % (path, name))
 
     return Package(path, size, metadata, module_file, architecture, sorted(dependencies), warnings)
+
+
+def _check_members(names):
+    """RAMP's file count rule (invalid_number_of_files): module.json, at most one .so, and files under deps/ only."""
+    objects = sorted(name for name in names if name.endswith('.so'))
+    if len(objects) > 1:
+        raise _Problem('more than one .so file (%s): a package holds exactly one module file, and Redis Enterprise refuses '
+                       'this one (invalid_number_of_files); keep only the module\'s own .so' % ', '.join(objects))
+    stray = [name for name in names if name != METADATA_NAME and not name.endswith('.so') and not name.startswith(DEPS_DIR)]
+    if stray and METADATA_NAME in names:  # otherwise the missing or misplaced module.json is the news
+        raise _Problem('unexpected member %r: a package holds only module.json, the module .so and files under deps/, and '
+                       'Redis Enterprise refuses anything else (invalid_number_of_files); %s' % (stray[0], _FIX_ZIP))
+
+
+def dependency_files(name, spec):
+    """Package members that may hold dependency ``name``, in the order they are looked for.
+
+    A dependency with a url is stored as deps/<last path segment of the url> (RedisGears' -withdeps
+    packages; the file Redis Enterprise names when it is missing); ramp pack stores a local_path
+    dependency as deps/<name>.tgz. Either is accepted where both could apply. Private to this collection.
+    """
+    files = []
+    url = spec.get('url') if isinstance(spec, dict) else None
+    base = url_file_name(url)
+    if base:
+        files.append(DEPS_DIR + base)
+    own = DEPS_DIR + name + '.tgz'
+    if own not in files:
+        files.append(own)
+    return files
+
+
+def url_file_name(url):
+    """The last path segment of ``url`` (percent-decoded), or None when there is no usable one."""
+    if not isinstance(url, _TEXT_TYPES) or not url.strip():
+        return None
+    try:
+        base = unquote(posixpath.basename(urlsplit(url.strip()).path))
+    except ValueError:
+        return None
+    if not base or base in ('.', '..') or '\\' in base or '/' in base or any(ord(ch) < 32 for ch in base):
+        return None
+    return base
+
+
+def _missing_dependency(name, spec, candidates):
+    wanted = candidates[0][len(DEPS_DIR):]
+    others = ' (nor %s)' % ', '.join(candidates[1:]) if len(candidates) > 1 else ''
+    if spec.get('url'):
+        return ('Missing dependency %s: module.json declares dependency %r (url %s) but the package holds no %s%s. Redis '
+                'Enterprise never downloads dependencies, it reads them from the package: use the package that carries its '
+                'dependencies (RedisGears publishes it as ...-withdeps.zip), or add the file as %s'
+                % (wanted, name, spec['url'], candidates[0], others, candidates[0]))
+    return ('Missing dependency %s: module.json declares dependency %r but the package holds no %s; re-create the package '
+            'with ramp pack (a dependency with local_path is stored as %s)' % (wanted, name, candidates[0], candidates[0]))
 
 
 def _unsafe_name(name):
@@ -191,38 +262,110 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def coerce_version(value, default=None):
-    """Module version as int: accepts 10000, 10000.0 (what ramp pack writes) and '10000'; ``default`` otherwise.
+def ramp_version(value):
+    """module.json's version read the way RAMP's unpacker (and so Redis Enterprise) reads it: int(float(value)).
 
-    The one version coercion of this collection (modules, client, inspector). Private to this collection.
+    Returns (version, None), or (None, error_code): 'module_version_missing' for a falsy value (None, 0, ''),
+    'module_version_not_integer' when int(float(value)) fails. So 10000, 10000.0 (what ramp pack writes),
+    '10000' and '1e4' are 10000, and 10000.5 is 10000 too. The one version rule of this collection:
+    coerce_version() is built on it, the inspector and the test emulator use it. Private to this collection.
+    """
+    if not value:
+        return None, VERSION_MISSING
+    try:
+        return int(float(value)), None
+    except (TypeError, ValueError, OverflowError):
+        return None, VERSION_NOT_INTEGER
+
+
+def coerce_version(value, default=None):
+    """A numeric module version as int by ramp_version()'s rule, or ``default``.
+
+    Booleans (which RAMP would read as 1) and values RAMP refuses give ``default``. Used for every version
+    the collection reads: module.json, module options, API answers. Private to this collection.
     """
     if isinstance(value, bool):
         return default
-    number = value
-    if isinstance(number, str):
-        try:
-            number = float(number.strip()) if '.' in number else int(number.strip())
-        except ValueError:
-            return default
-    if isinstance(number, float):
-        return int(number) if number.is_integer() else default
-    return number if _is_int(number) else default
+    version, problem = ramp_version(value)
+    return default if problem else version
+
+
+def module_name_problem(name):
+    """None when ``name`` is a safe module name, else a sentence saying what is wrong and what a name may hold.
+
+    Redis Enterprise stores a module under <modules dir>/<module_name>/<version>/, so a name must be one
+    path segment: no '/', '\\', NUL or other control characters, no whitespace, not '.' or '..', at most
+    128 characters. Used for module.json, the modules' module_name options and the role's items, and by
+    the test emulator. Private to this collection.
+    """
+    rule = ('a module name is one path segment, because Redis Enterprise stores the module under '
+            '<modules dir>/<module_name>/<version>/: no /, \\, whitespace or control characters, not . or .., '
+            'at most %d characters' % MAX_MODULE_NAME)
+    if not isinstance(name, _TEXT_TYPES):
+        return 'the module name must be a string, got %r; %s' % (name, rule)
+    if not name:
+        return 'the module name is empty; %s' % rule
+    if len(name) > MAX_MODULE_NAME:
+        return 'the module name %r... is %d characters long; %s' % (name[:40], len(name), rule)
+    for char in name:
+        if char in '/\\':
+            what = 'a path separator %r' % char
+        elif ord(char) < 32 or 127 <= ord(char) <= 159:
+            what = 'a control character (U+%04X)' % ord(char)
+        elif char.isspace():
+            what = 'whitespace (U+%04X)' % ord(char)
+        else:
+            continue
+        return 'the module name %r contains %s; %s' % (name, what, rule)
+    if name in ('.', '..'):
+        return 'the module name %r is a relative path segment; %s' % (name, rule)
+    return None
 
 
 def _check_fields(metadata):
-    """The fields Redis Enterprise documents as required, with their types; coerces version to int."""
-    for field in ('module_name', 'version', 'semantic_version', 'display_name', 'commands',
-                  'command_line_args', 'capabilities', 'min_redis_version'):
-        if field not in metadata or metadata[field] is None:
-            raise _Problem('module.json lacks the required field %r' % field)
-    if not isinstance(metadata['module_name'], str) or not metadata['module_name'].strip():
-        raise _Problem('module.json field module_name must be a non-empty string, got %r' % (metadata['module_name'],))
-    version = coerce_version(metadata['version'])
-    if version is None or version <= 0:
+    """RAMP's unpacker rules, then the fields Redis Enterprise documents as required; coerces version to int."""
+    name = metadata.get('module_name')
+    if not name:
+        raise _Problem('module.json lacks the required field %r (Redis Enterprise refuses it: module_name_missing); '
+                       'set it to the name the module registers (MODULE LIST shows it)' % 'module_name')
+    if not isinstance(name, _TEXT_TYPES) or not name.strip():
+        raise _Problem('module.json field module_name must be a non-empty string, got %r' % (name,))
+    problem = module_name_problem(name)
+    if problem:
+        raise _Problem('module.json field module_name: %s; fix module.json (the name the module registers)' % problem)
+    module_file = metadata.get('module_file')
+    if not module_file:
+        raise _Problem('module.json lacks module_file, the name of the module\'s .so in the package (Redis Enterprise refuses '
+                       'it: module_file_missing); add "module_file": "<name>.so" (ramp pack writes it)')
+    if not isinstance(module_file, _TEXT_TYPES):
+        raise _Problem('module.json field module_file must be a string, got %r' % (module_file,))
+    architecture = metadata.get('architecture')
+    if architecture not in PACKAGE_ARCHITECTURES:
+        raise _Problem('module.json field architecture is %s; Redis Enterprise accepts only %s ("Architecture must be 64 bits", '
+                       'module_architecture_not_supported): set it to the architecture the .so is built for (ramp pack '
+                       'writes it)' % ('missing' if architecture is None else repr(architecture), ' or '.join(PACKAGE_ARCHITECTURES)))
+    if metadata.get('version') is None:
+        raise _Problem('module.json lacks the required field %r' % 'version')
+    version, code = ramp_version(metadata['version'])
+    if code == VERSION_MISSING or isinstance(metadata['version'], bool):
+        raise _Problem('module.json field version is %s (Redis Enterprise refuses it: %s); set it to the numeric version, '
+                       'e.g. 10000 for 1.0.0' % (json.dumps(metadata['version']), VERSION_MISSING if code else 'a boolean is no version'))
+    if code == VERSION_NOT_INTEGER:
+        raise _Problem('module.json field version %s is not a number (Redis Enterprise refuses it: module_version_not_integer); '
+                       'set it to the numeric version, e.g. 10000 for 1.0.0 (major*10000 + minor*100 + patch)'
+                       % json.dumps(metadata['version']))
+    if version < 1:
         raise _Problem('module.json field version must be a positive integer such as 10000 (for 1.0.0), got %r' % (metadata['version'],))
     metadata['version'] = version
+    for field in ('operating_systems', 'os_list'):
+        if metadata.get(field) is not None:
+            _check_os_list(field, metadata[field])
+    for field in ('module_name', 'semantic_version', 'display_name', 'commands', 'command_line_args', 'capabilities',
+                  'min_redis_version'):
+        if field not in metadata or metadata[field] is None:
+            raise _Problem('module.json lacks the required field %r' % field)
     for field in ('semantic_version', 'display_name', 'command_line_args', 'min_redis_version'):
-        if not isinstance(metadata[field], str):
+        if not isinstance(metadata[field], _TEXT_TYPES):
             raise _Problem('module.json field %s must be a string, got %r' % (field, metadata[field]))
     if not metadata['semantic_version'].strip():
         raise _Problem('module.json field semantic_version must not be empty (e.g. "1.0.0")')
@@ -232,12 +375,22 @@ def _check_fields(metadata):
         raise _Problem('module.json field commands must be a list of command objects, got %r' % (metadata['commands'],))
     for index, command in enumerate(metadata['commands']):
         _check_command(index, command)
-    for field in ('architecture', 'module_file', 'compatible_redis_version', 'min_redis_pack_version'):
-        if metadata.get(field) is not None and not isinstance(metadata[field], str):
+    for field in ('compatible_redis_version', 'min_redis_pack_version'):
+        if metadata.get(field) is not None and not isinstance(metadata[field], _TEXT_TYPES):
             raise _Problem('module.json field %s must be a string, got %r' % (field, metadata[field]))
-    if metadata.get('operating_systems') is not None and not _is_str_list(metadata['operating_systems']):
-        raise _Problem('module.json field operating_systems must be a list of strings such as ["rhel9", "ubuntu22"], got %r'
-                       % (metadata['operating_systems'],))
+
+
+def _check_os_list(field, value):
+    """RAMP parses each entry as a name and a version (module_os_list_invalid when it cannot)."""
+    entries = value if isinstance(value, list) else None
+    bad = None if entries is not None else value
+    for entry in entries or []:
+        if parse_os(entry) is None:
+            bad = entry
+            break
+    if entries is None or bad is not None:
+        raise _Problem('module.json field %s must be a list of operating systems such as ["rhel9", "ubuntu22.04"], each a name '
+                       'and a version; %r is not (Redis Enterprise refuses it: module_os_list_invalid)' % (field, bad))
 
 
 def _check_command(index, command):
@@ -254,21 +407,13 @@ def _check_command(index, command):
 
 
 def _find_module_file(metadata, names):
-    objects = [name for name in names if name.lower().endswith('.so')]
-    module_file = metadata.get('module_file')
-    if module_file:
-        if module_file not in names:
-            raise _Problem('module.json names module_file %r but the package has no such member (it holds %s)' % (module_file, ', '.join(sorted(names))))
-        others = [name for name in objects if name != module_file]
-        if others:
-            raise _Problem('more than one shared object (%s); a package holds exactly one module file' % ', '.join(sorted([module_file] + others)))
-        return module_file
-    if len(objects) != 1:
-        found = ', '.join(sorted(objects)) if objects else 'none'
-        raise _Problem('expected exactly one module .so at the top level, found %s; %s' % (found, _FIX_ZIP))
-    if '/' in objects[0]:
-        raise _Problem('module file %r is in a folder and module.json has no module_file naming it; %s' % (objects[0], _FIX_ZIP))
-    return objects[0]
+    module_file = metadata['module_file']
+    if module_file not in names:
+        objects = [name for name in names if name.endswith('.so')]
+        hint = ('set module_file to %r' % objects[0]) if objects else 'add the module .so to the package'
+        raise _Problem('module.json names module_file %r but the package has no such member (it holds %s); %s'
+                       % (module_file, ', '.join(sorted(names)), hint))
+    return module_file
 
 
 def _elf_architecture(archive, member):
@@ -325,21 +470,41 @@ def _normalise_arch(name):
     return _ARCH_ALIASES.get(name, name)
 
 
-def _os_id(family, version):
-    """'Ubuntu', '22.04.3' -> 'ubuntu22'; rhel-like distributions -> 'rhelN'."""
+def os_id(family, version):
+    """The one OS normalisation: family + major version, RAMP's RLEC_OS_MAP folding rhel-like families into rhel.
+
+    ('Ubuntu', '22.04.3') -> 'ubuntu22'; ('rocky', '9.4') -> 'rhel9'; None when either part is missing.
+    Used for package entries (package_os_id), nodes (node_os_id), check_node, the role's preflight and the
+    test emulator. Private to this collection.
+    """
     family = re.sub(r'[^a-z]', '', (family or '').lower())
     match = re.search(r'\d+', version or '')
     if not family or not match:
         return None
-    if family in _RHEL_LIKE:
+    if family in _RHEL_LIKE or family.startswith('redhat'):
         family = 'rhel'
     return '%s%d' % (family, int(match.group(0)))
 
 
+def parse_os(entry):
+    """An operating_systems entry parsed as RAMP's unpacker does: (name, version) or None.
+
+    The name is the first run of letters (and _), the version the first digits[.digits[.digits]]:
+    'ubuntu22.04' -> ('ubuntu', '22.04'), 'rhel9' -> ('rhel', '9'); 'rhel' or 42 -> None.
+    """
+    if not isinstance(entry, _TEXT_TYPES):
+        return None
+    name = re.search(r'[a-zA-Z_]+', entry)
+    version = re.search(r'(\d+)(\.\d+)?(\.\d+)?', entry)
+    if not name or not version:
+        return None
+    return name.group(0), version.group(0)
+
+
 def package_os_id(entry):
     """An operating_systems entry ('rhel9', 'ubuntu22.04', 'rocky8') -> the node form ('rhel9', 'ubuntu22', 'rhel8')."""
-    match = re.match(r'\s*([A-Za-z_]+)\s*(\d.*)?$', entry or '')
-    return _os_id(match.group(1), match.group(2)) if match else None
+    parsed = parse_os(entry)
+    return os_id(*parsed) if parsed else None
 
 
 def node_os_id(node):
@@ -347,10 +512,24 @@ def node_os_id(node):
     family = node.get('os_family') or node.get('os_name')
     version = node.get('os_semantic_version')
     if family and version:
-        return _os_id(family, str(version))
-    # fall back to the human-readable form, e.g. "Ubuntu 22.04.2 LTS" or "Rocky Linux 9.3 (Blue Onyx)"
-    match = re.match(r'\s*([A-Za-z]+)\D*(\d+)', node.get('os_version') or '')
-    return _os_id(match.group(1), match.group(2)) if match else None
+        return os_id(family, str(version))
+    # fall back to the human-readable form, e.g. "Ubuntu 22.04.2 LTS" or "Red Hat Enterprise Linux 9.4 (Plow)"
+    match = re.match(r'\s*([^\d]+?)\s*(\d+)', node.get('os_version') or '')
+    if not match:
+        return None
+    words = match.group(1).lower().split()
+    return os_id(words[0] if words[0] != 'red' else 'redhat', match.group(2)) if words else None
+
+
+def os_supported(operating_systems, node_os):
+    """Whether a package declaring ``operating_systems`` may be uploaded to a node whose OS id is ``node_os``.
+
+    True when the package declares none, or when the node's OS is unknown (nothing to compare).
+    Private to this collection.
+    """
+    if not operating_systems or not node_os:
+        return True
+    return node_os in [package_os_id(entry) for entry in operating_systems]
 
 
 def check_node_compatibility(package, node):
@@ -365,9 +544,7 @@ def check_node_compatibility(package, node):
         problems.append('%s is built for %s but %s runs on %s; upload the %s build of the module'
                         % (what, package.architecture, label, node_arch, node_arch))
     node_os = node_os_id(node)
-    if package.operating_systems and node_os:
-        supported = [package_os_id(entry) for entry in package.operating_systems]
-        if node_os not in supported:
-            problems.append('%s supports the operating systems %s, not %s of %s (Redis Enterprise refuses it there); '
-                            'upload a package built for %s' % (what, package.operating_systems, node_os, label, node_os))
+    if not os_supported(package.operating_systems, node_os):
+        problems.append('%s supports the operating systems %s, not %s of %s (Redis Enterprise refuses it there); '
+                        'upload a package built for %s' % (what, package.operating_systems, node_os, label, node_os))
     return problems

@@ -30,13 +30,18 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.poolmanager import PoolKey
     from urllib3.util.retry import Retry
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    Retry = object  # only so the class below can be defined; never instantiated without requests
+    Retry = HTTPAdapter = object  # only so the classes below can be defined; never instantiated without requests
+    URLLIB3_HAS_BLOCKSIZE = False
 else:
     HAS_REQUESTS = True
+    # urllib3 2 takes the connection's send block size as a pool setting; 1.26 has no such setting
+    # (its pool key would reject it) and keeps http.client's 8 KiB.
+    URLLIB3_HAS_BLOCKSIZE = 'key_blocksize' in PoolKey._fields
 
 # Methods whose replay is harmless: a 503 or a dropped connection after the request was sent may be
 # retried for them. A POST is retried only when the connection could not be opened at all.
@@ -45,6 +50,9 @@ RETRY_STATUSES = (503,)
 # A server that asks for a long Retry-After should not stall a play for minutes.
 MAX_RETRY_AFTER = 30.0
 UPLOAD_CHUNK_SIZE = 1024 * 1024
+# How much of a request body each connection reads and sends at once (urllib3's default: 16 KiB).
+# Small blocks cost a read, a TLS record and a send call each: 400 MiB in 16 KiB blocks is 25,600 of them.
+SEND_BLOCK_SIZE = UPLOAD_CHUNK_SIZE
 _ERROR_TEXT_LIMIT = 300
 _REDACTED = '********'
 
@@ -82,6 +90,24 @@ def make_retry(retries, backoff_factor):
     except TypeError:  # urllib3 < 1.26: no allowed_methods and no separate counter for other errors
         del kwargs['other']
         return _BoundedRetry(method_whitelist=IDEMPOTENT_METHODS, **kwargs)
+
+
+class _BlockSizeAdapter(HTTPAdapter):
+    """HTTPAdapter whose connections send a request body in SEND_BLOCK_SIZE blocks (urllib3 2).
+
+    Also for connections through a proxy. With urllib3 1.26 it is a plain HTTPAdapter.
+    Private to this collection.
+    """
+
+    def init_poolmanager(self, *args, **kwargs):
+        if URLLIB3_HAS_BLOCKSIZE:
+            kwargs.setdefault('blocksize', SEND_BLOCK_SIZE)
+        super(_BlockSizeAdapter, self).init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        if URLLIB3_HAS_BLOCKSIZE:
+            proxy_kwargs.setdefault('blocksize', SEND_BLOCK_SIZE)
+        return super(_BlockSizeAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
 
 
 def strip_userinfo(url):
@@ -327,7 +353,7 @@ class Client:
         self.session.auth = (username, password)
         self.session.headers['Accept'] = 'application/json'
         self.session.headers['User-Agent'] = 'redisops.custom_modules'
-        adapter = HTTPAdapter(max_retries=make_retry(retries, backoff_factor))
+        adapter = _BlockSizeAdapter(max_retries=make_retry(retries, backoff_factor))
         self.session.mount('https://', adapter)
         if allow_http:
             self.session.mount('http://', adapter)

@@ -70,8 +70,13 @@ options:
       - A path on the controller, resolved like O(ansible.builtin.copy#module:src) of M(ansible.builtin.copy) (a role's
         C(files/) directory is searched), and decrypted when it is vault-encrypted. With O(remote_src=true), a path on the
         managed host.
-      - The package is checked before anything is sent (zip structure, C(module.json) fields, one 64-bit ELF C(.so),
-        declared dependencies, size); a malformed package fails with a message naming the problem.
+      - The package is checked before anything is sent, by the rules Redis Enterprise applies (RAMP's unpacker) - only
+        C(module.json), one C(.so) and files under C(deps/); C(module_file) naming that C(.so), a 64-bit ELF shared object;
+        C(architecture) V(x86_64) or V(aarch64) and matching the ELF; C(version) read as C(int(float(version))); each
+        C(operating_systems) entry a name and a version; a safe C(module_name) (see O(module_name)); each declared
+        dependency present as C(deps/<last path segment of its url>) (RedisGears' C(-withdeps) packages) or
+        C(deps/<name>.tgz) (C(ramp pack)), matching its C(sha256); at most 500 MB. A package that breaks a rule fails
+        with a message naming the problem, what to fix, and the error Redis Enterprise would give.
       - Required with O(state=present). With O(state=absent), the package's C(module_name) and C(version) name the
         artifact to delete, instead of O(module_name) and O(version).
     type: path
@@ -85,6 +90,9 @@ options:
     description:
       - Name of the module whose artifact to delete (the C(module_name) of its C(module.json), for example V(hello)).
       - Only with O(state=absent), together with O(version). Mutually exclusive with O(src).
+      - A name with C(/), C(\), NUL or other control characters, whitespace, that is C(.) or C(..), or longer than 128
+        characters is refused before any request (Redis Enterprise stores artifacts under
+        C(<modules dir>/<module_name>/<version>/)). The same rule applies to the C(module_name) of a package.
     type: str
   version:
     description:
@@ -112,6 +120,9 @@ options:
     description:
       - Before an upload, compare the architecture of the package's C(.so) and its C(operating_systems) with this node's
         (C(GET /v1/nodes)), and fail before uploading on a mismatch.
+      - Operating systems are compared by family and major version, with Rocky, AlmaLinux, Oracle Linux and CentOS counted
+        as C(rhel) (as Redis' packer does), so a package for C(ubuntu22.04) fits an Ubuntu 22.04 node (C(ubuntu22)), one
+        for C(rocky9) or C(rhel9.4) fits a RHEL 9 or Rocky 9 node (C(rhel9)).
       - The same check compares the package's C(compatible_redis_version) and C(min_redis_version) with the Redis
         database versions the node offers (C(supported_database_versions)), and fails when none of them could load the
         module. Redis Enterprise's rule is used. When C(compatible_redis_version) is set, it must equal a database's
@@ -326,6 +337,7 @@ class PackageFacts(object):
         if missing:
             raise failure('_package is missing %s (it is set by the action plugin; do not set it in a task)'
                           % ', '.join(missing))
+        check_module_name(facts['module_name'], '_package module_name')
         self.path = facts.get('path')
         self.module_name = facts['module_name']
         self.version = coerce_version(facts['version'], facts['version'])
@@ -445,9 +457,14 @@ class ArtifactManager(object):
     def package(self):
         if self.params['src'] is not None:
             try:
-                return _artifact.inspect_package(self.params['src'])
+                package = _artifact.inspect_package(self.params['src'])
             except _artifact.ArtifactError as exc:
                 raise failure(artifact_message(exc, self.params['src']), src=self.params['src'])
+            if self.params['remote_src']:
+                # without remote_src the action plugin read the package on the controller and gave its warnings
+                for warning in package.warnings:
+                    self.module.warn(warning)
+            return package
         return PackageFacts(self.params['_package'])
 
     # -- state ------------------------------------------------------------------------------------
@@ -587,7 +604,16 @@ def argument_spec():
     return spec
 
 
+def check_module_name(name, what):
+    """Fail, before any request, on a module name Redis Enterprise must never receive (see _artifact.module_name_problem)."""
+    problem = _artifact.module_name_problem(name)
+    if problem:
+        raise failure('%s: %s. Nothing was sent to the node' % (what, problem))
+
+
 def validate(params):
+    if params['module_name'] is not None:
+        check_module_name(params['module_name'], 'module_name')
     if params['state'] == 'present':
         if params['module_name'] is not None or params['version'] is not None:
             raise failure('module_name and version are only used with state=absent; with state=present, src names the package')

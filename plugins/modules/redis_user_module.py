@@ -59,7 +59,10 @@ options:
         (O(state=present)) or the identity (O(state=absent)).
       - A path on the controller, resolved like C(ansible.builtin.copy) resolves O(ignore:src) (a role's C(files/)
         directory is searched) and decrypted when it is vault-encrypted; with O(remote_src=true), a path on the managed host.
-      - The package is checked before anything is sent (zip structure, C(module.json) fields, one 64-bit ELF C(.so)).
+      - The package is checked before anything is sent, by the same rules as
+        O(redisops.custom_modules.redis_module_artifact#module:src) of M(redisops.custom_modules.redis_module_artifact)
+        (the rules Redis Enterprise applies to a package - file layout, C(module_file), C(architecture), C(version),
+        C(operating_systems), dependencies, a safe C(module_name)).
       - Mutually exclusive with O(metadata) and O(module_name).
     type: path
   remote_src:
@@ -72,9 +75,11 @@ options:
   metadata:
     description:
       - The module object to create, in the format of C(module.json).
-      - It needs at least C(module_name), C(version) (an integer such as V(10000); a float such as V(10000.0), as written
-        by Redis' packer, is accepted), C(semantic_version), C(display_name), C(commands), C(command_line_args),
-        C(capabilities) and C(min_redis_version). Other C(module.json) fields are sent as they are.
+      - It needs at least C(module_name), C(version), C(semantic_version), C(display_name), C(commands),
+        C(command_line_args), C(capabilities) and C(min_redis_version). Other C(module.json) fields are sent as they are.
+      - C(version) is read the way Redis Enterprise reads C(module.json), C(int(float(version))), and sent as that
+        integer, so V(10000), V(10000.0) (as written by Redis' packer) and V("10000") are all 10000; it must be positive.
+      - C(module_name) must be a safe name (see O(module_name)).
       - With O(state=absent), only C(module_name) and C(version) are used.
       - Mutually exclusive with O(artifact) and O(module_name).
     type: dict
@@ -83,6 +88,9 @@ options:
       - Name of the module to delete (the C(module_name) in C(module.json), for example V(hello)).
       - Only with O(state=absent), together with O(version) or O(semantic_version).
       - Mutually exclusive with O(artifact) and O(metadata).
+      - A name with C(/), C(\), NUL or other control characters, whitespace, that is C(.) or C(..), or longer than 128
+        characters is refused before any request; the same rule applies to C(module_name) in O(metadata) and in a
+        package.
     type: str
   version:
     description:
@@ -272,7 +280,8 @@ import copy
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _redis_version
-from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, coerce_version, inspect_package
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import (
+    ArtifactError, coerce_version, inspect_package, module_name_problem)
 from ansible_collections.redisops.custom_modules.plugins.module_utils._diff import make_diff
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
@@ -294,17 +303,20 @@ def _version_or_none(value):
 
 
 def metadata_version(value, what="version"):
-    """module.json may hold the numeric version as 10000, 10000.0 or "10000"."""
-    number = _version_or_none(value)
-    if number is not None:
-        return number
-    try:
-        is_number = not isinstance(value, bool) and float(value) == float(value)
-    except (TypeError, ValueError):
-        is_number = False
-    if not is_number:
-        raise failure("%s must be an integer such as 10000, got %r" % (what, value))
-    raise failure("%s must be a non-negative integer such as 10000, got %r" % (what, value))
+    """module.json's numeric version, read like Redis Enterprise reads it (int(float(v)): 10000, 10000.0, "10000")."""
+    number = coerce_version(value)
+    if number is None:
+        raise failure("%s must be a number such as 10000 (for 1.0.0), got %r" % (what, value))
+    if number < 1:
+        raise failure("%s must be a positive integer such as 10000 (for 1.0.0), got %r" % (what, value))
+    return number
+
+
+def check_module_name(name, what):
+    """Fail, before any request, on a module name Redis Enterprise must never receive (see _artifact.module_name_problem)."""
+    problem = module_name_problem(name)
+    if problem:
+        raise failure("%s: %s. Nothing was sent to the cluster" % (what, problem))
 
 
 def normalize_metadata(metadata):
@@ -312,6 +324,7 @@ def normalize_metadata(metadata):
     if missing:
         raise failure("metadata is missing the required field(s) %s; module.json needs at least %s"
                       % (", ".join(missing), ", ".join(REQUIRED_METADATA)), missing_fields=missing)
+    check_module_name(metadata["module_name"], "metadata module_name")
     desired = copy.deepcopy(metadata)
     desired["version"] = metadata_version(metadata["version"], "metadata version")
     desired["semantic_version"] = str(metadata["semantic_version"])
@@ -401,6 +414,8 @@ class UserModuleManager(object):
         except ArtifactError as exc:
             # The inspector's message starts with the path.
             raise failure("artifact %s" % exc.msg, artifact=path)
+        for warning in package.warnings:
+            self.module.warn(warning)
         return package.metadata
 
     # -- state ----------------------------------------------------------------------------------------
@@ -475,12 +490,14 @@ class UserModuleManager(object):
         params = self.params
         if params["module_name"] is not None:
             name, version, semver = params["module_name"], params["version"], params["semantic_version"]
+            check_module_name(name, "module_name")
             if version is None and semver is None:
                 raise failure("module_name needs version or semantic_version to identify the object to delete")
         else:
             metadata = self.desired_metadata()
             if not metadata or metadata.get("module_name") is None or metadata.get("version") is None:
                 raise failure("metadata needs module_name and version to identify the object to delete")
+            check_module_name(metadata["module_name"], "metadata module_name")
             name, version, semver = metadata["module_name"], metadata_version(metadata["version"], "metadata version"), None
         targets = find_objects(self.client.list_modules(), name, version, semver)
         if not targets:

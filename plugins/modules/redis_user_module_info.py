@@ -27,6 +27,8 @@ options:
   module_name:
     description:
       - Return only the objects of this module, for example V(hello).
+      - A name with C(/), C(\), NUL or other control characters, whitespace, that is C(.) or C(..), or longer than 128
+        characters is refused before any request.
     type: str
   version:
     description:
@@ -90,6 +92,7 @@ modules:
 """
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _listing
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import module_name_problem
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module
 
 
@@ -105,6 +108,9 @@ def main():
         version=dict(type="int"),
         include_bundled=dict(type="bool", default=False),
     ))
+    problem = module_name_problem(module.params["module_name"]) if module.params["module_name"] is not None else None
+    if problem:
+        module.fail_json(msg="module_name: %s. Nothing was sent to the cluster" % problem)
     client = _argspec.client_from_module(module)
     try:
         modules = client.list_modules()

@@ -53,6 +53,8 @@ def controller_package(loader, source):
             if source not in text:
                 text = '%s: %s' % (source, text)
             raise ArtifactError(text, source)
+        if real != source:
+            package.warnings = [warning.replace(real, source) for warning in package.warnings]
         yield package
     finally:
         loader.cleanup_tmp_file(real)

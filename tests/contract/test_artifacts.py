@@ -121,9 +121,9 @@ def test_upload_wrong_field_400_no_module(api, tmp_path):
     ("no_module_json", 400, "invalid_module", "module.json missing"),
     ("bad_json", 406, "invalid_module", "Failed to read module.json"),
     ("json_not_object", 406, "invalid_module", "Failed to read module.json"),
-    ("no_name", 406, "module_name_missing", "module_name"),
+    ("no_name", 406, "module_name_missing", "empty module name"),
     ("no_version", 406, "module_version_missing", "version"),
-    ("version_not_int", 406, "module_version_not_integer", "10000.5"),
+    ("version_not_int", 406, "module_version_not_integer", "1.0.0"),
     ("os_list_invalid", 406, "module_os_list_invalid", "operating_systems"),
     ("no_commands", 406, "invalid_module", "'commands'"),
     ("no_semantic_version", 406, "invalid_module", "'semantic_version'"),
@@ -132,7 +132,7 @@ def test_upload_wrong_field_400_no_module(api, tmp_path):
     ("not_elf", 400, "invalid_module", "not an ELF"),
     ("elf32", 406, "module_architecture_not_supported", "64 bits"),
     ("wrong_arch", 406, "module_architecture_not_supported", "aarch64"),
-    ("missing_dependency", 406, "invalid_dependency_data", "Missing dependency deps/gears_python.tgz"),
+    ("missing_dependency", 406, "invalid_dependency_data", "Missing dependency y.tgz"),
     ("unsafe_member", 400, "invalid_module", "Unsafe"),
 ])
 def test_upload_package_checks(api, tmp_path, case, status, code, text):
@@ -151,7 +151,7 @@ def test_upload_package_checks(api, tmp_path, case, status, code, text):
         field = {"no_name": "module_name", "no_version": "version", "no_commands": "commands", "no_semantic_version": "semantic_version"}[case]
         build_zip(path, metadata("hello", **{field: DROP}))
     elif case == "version_not_int":
-        build_zip(path, metadata("hello", 10000.5))
+        build_zip(path, metadata("hello", "1.0.0", semantic_version="1.0.0"))
     elif case == "os_list_invalid":
         build_zip(path, metadata("hello", operating_systems="ubuntu22"))
     elif case == "module_file_absent":
@@ -190,12 +190,12 @@ def test_upload_architecture_checked_per_node(shared_emu, tmp_path):
     arm.allow_uploads(True)
     x86 = build_zip(tmp_path / "x.zip", metadata("archx"))
     assert_error(arm.upload(x86), 406, "module_architecture_not_supported", "x86_64")
-    aarch = build_zip(tmp_path / "a.zip", metadata("archx"), so=elf_blob(EM_AARCH64))
+    aarch = build_zip(tmp_path / "a.zip", metadata("archx", architecture="aarch64"), so=elf_blob(EM_AARCH64))
     assert arm.upload(aarch).status_code == 200
 
 
 def test_upload_with_dependency_200(api, shared_emu, tmp_path):
-    meta = metadata("withdeps", dependencies={"gears_python": {"url": "http://x/y.tgz", "sha256": "0" * 64}})
+    meta = metadata("withdeps", dependencies={"gears_python": {"url": "http://x/y.tgz", "sha256": hashlib.sha256(b"tgz-bytes").hexdigest()}})
     path = build_zip(tmp_path / "d.zip", meta, extra={"deps/gears_python.tgz": b"tgz-bytes"})
     assert api.upload(path).status_code == 200
     assert _listing(api)[("withdeps", 10000)]["dependencies"] == ["gears_python"]

@@ -55,13 +55,23 @@ def test_create_module_missing_field_406(api, field):
     assert_error(api.post(USER_DEFINED, json=metadata("missing", **{field: DROP})), 406, "invalid_module", "'%s'" % field)
 
 
-@pytest.mark.parametrize("field,value", [("module_name", 5), ("version", "10000"), ("version", 10000.5), ("version", True),
+@pytest.mark.parametrize("field,value", [("module_name", 5), ("version", "1.0.0"), ("version", [1]), ("version", True),
                                          ("semantic_version", 1), ("commands", "x"), ("capabilities", "types"),
                                          ("capabilities", [1]), ("min_redis_version", 7), ("command_line_args", []),
                                          ("commands", [{"command_arity": 1}])])
 def test_create_module_wrong_type_406(api, field, value):
     body = assert_error(api.post(USER_DEFINED, json=metadata("badtype", **{field: value})), 406, "invalid_module")
     assert field in body["description"]
+
+
+@pytest.mark.parametrize("raw, stored", [("10000", 10000), (10000.0, 10000), ("2e4", 20000)])
+def test_create_module_version_read_like_ramp(api, raw, stored):
+    """The version rule of RAMP's unpacker, int(float(v)), applies to the posted module.json too."""
+    name = "ramp-version-%d" % stored + ("-text" if isinstance(raw, str) else "")
+    resp = api.post(USER_DEFINED, json=metadata(name, raw, semantic_version="1.0.0"))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["version"] == stored
+    api.delete(USER_DEFINED + "/" + resp.json()["uid"])
 
 
 @pytest.mark.parametrize("data", [b"", b"{not json", b"[1, 2]"])

@@ -44,6 +44,7 @@ OS_TABLE = {
     "ubuntu24": ("ubuntu", "ubuntu", "Ubuntu 24.04.1 LTS", "24.04.1"),
     "rhel8": ("rhel", "rhel", "Red Hat Enterprise Linux 8.10 (Ootpa)", "8.10"),
     "rhel9": ("rhel", "rhel", "Red Hat Enterprise Linux 9.4 (Plow)", "9.4"),
+    "rocky9": ("rhel", "rocky", "Rocky Linux 9.4 (Blue Onyx)", "9.4"),
     "amzn2": ("amzn", "amzn", "Amazon Linux 2", "2"),
 }
 ARCHITECTURES = ("x86_64", "aarch64")

@@ -19,9 +19,11 @@ import io
 import json
 import os
 import shutil
+import gzip
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import zipfile
@@ -62,12 +64,20 @@ STATIC_METADATA = {
 }
 DEFAULT_OS = ["rhel9", "ubuntu22"]
 
-# (manifest key, semantic version, architecture, operating systems)
+# Shaped like RedisGears' -withdeps packages: module.json keeps each dependency's url, and the file is stored as
+# deps/<last path segment of the url>, after a deps/ directory entry. The dependency is a small real tarball.
+WITHDEPS_NAME = "hello_data"
+WITHDEPS_FILE = "hello-data.Linux-ubuntu22.04-x86_64.1.0.0.tgz"
+WITHDEPS_URL = "https://example.invalid/redisops/hello/" + WITHDEPS_FILE
+WITHDEPS = {WITHDEPS_NAME: WITHDEPS_URL}
+
+# (manifest key, semantic version, architecture, operating systems, dependencies {name: url})
 PACKAGES = [
-    ("hello-1.0.0", "1.0.0", "x86_64", DEFAULT_OS),
-    ("hello-2.0.0", "2.0.0", "x86_64", DEFAULT_OS),
-    ("hello-1.0.0-aarch64", "1.0.0", "aarch64", DEFAULT_OS),
-    ("hello-1.0.0-rhel8", "1.0.0", "x86_64", ["rhel8"]),
+    ("hello-1.0.0", "1.0.0", "x86_64", DEFAULT_OS, {}),
+    ("hello-2.0.0", "2.0.0", "x86_64", DEFAULT_OS, {}),
+    ("hello-1.0.0-aarch64", "1.0.0", "aarch64", DEFAULT_OS, {}),
+    ("hello-1.0.0-rhel8", "1.0.0", "x86_64", ["rhel8"], {}),
+    ("hello-1.0.0-withdeps", "1.0.0", "x86_64", DEFAULT_OS, WITHDEPS),
 ]
 
 
@@ -217,7 +227,25 @@ def discover(so_path):
     return name, modules[0]["ver"], commands
 
 
-def module_json(discovered, so_sha256, architecture, operating_systems):
+def dependency_tarball(name):
+    """A small, byte-for-byte reproducible .tgz standing in for a module's runtime files (e.g. gears' Python)."""
+    payload = ("%s: runtime files of the hello test module's -withdeps package\n" % name).encode()
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo("%s/README" % name)
+        info.size, info.mtime, info.mode, info.uid, info.gid = len(payload), 0, 0o644, 0, 0
+        tar.addfile(info, io.BytesIO(payload))
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="") as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def url_file(url):
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def module_json(discovered, so_sha256, architecture, operating_systems, dependencies=None):
     name, version, commands = discovered
     metadata = dict(STATIC_METADATA)
     metadata.update({
@@ -229,21 +257,27 @@ def module_json(discovered, so_sha256, architecture, operating_systems):
         "operating_systems": list(operating_systems),
         "module_file": MODULE_FILE,
         "sha256": so_sha256,
+        "dependencies": {dep: {"url": url, "sha256": hashlib.sha256(data).hexdigest()}
+                         for dep, (url, data) in sorted((dependencies or {}).items())},
     })
     return (json.dumps(metadata, indent=4, sort_keys=True) + "\n").encode()
 
 
-def write_zip(path, so_path, metadata_bytes):
-    """module file and module.json at the zip root, Unix modes recorded, fixed timestamps."""
+def write_zip(path, so_path, metadata_bytes, dependency_files=None):
+    """module file and module.json at the zip root, then deps/ and its files; Unix modes recorded, fixed timestamps."""
     with open(so_path, "rb") as handle:
         so_bytes = handle.read()
+    members = [(MODULE_FILE, 0o100755, so_bytes), ("module.json", 0o100644, metadata_bytes)]
+    if dependency_files:
+        members.append(("deps/", 0o40755, b""))
+        members.extend(("deps/" + name, 0o100644, data) for name, data in sorted(dependency_files.items()))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, mode, data in ((MODULE_FILE, 0o755, so_bytes), ("module.json", 0o644, metadata_bytes)):
+        for name, mode, data in members:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name.endswith("/") else zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, so external_attr carries the file mode
-            info.external_attr = (0o100000 | mode) << 16
+            info.external_attr = mode << 16 | (0x10 if name.endswith("/") else 0)
             archive.writestr(info, data)
     atomic_write(path, buf.getvalue())
 
@@ -274,7 +308,7 @@ def build(out_dir, force=False):
         manifest = {"format": MANIFEST_FORMAT, "inputs_sha256": digest, "toolchain": toolchain, "packages": {}, "skipped": {}}
         discovered = {}
         compiled = set()
-        for key, semver, arch, operating_systems in PACKAGES:
+        for key, semver, arch, operating_systems, dependency_urls in PACKAGES:
             compiler = NATIVE_CC if arch == "x86_64" else AARCH64_CC
             if arch != "x86_64" and toolchain["aarch64_cc"] is None:
                 manifest["skipped"][key] = ("%s not found: install the Debian packages gcc-aarch64-linux-gnu and libc6-dev-arm64-cross"
@@ -291,7 +325,10 @@ def build(out_dir, force=False):
                 raise BuildError("%s registered version %r, expected %d" % (so_path, discovered[semver][1], numeric_version(semver)))
             so_sha256 = sha256_file(so_path)
             zip_name = key + ".zip"
-            write_zip(os.path.join(out_dir, zip_name), so_path, module_json(discovered[semver], so_sha256, arch, operating_systems))
+            dependencies = {dep: (url, dependency_tarball(dep)) for dep, url in dependency_urls.items()}
+            write_zip(os.path.join(out_dir, zip_name), so_path,
+                      module_json(discovered[semver], so_sha256, arch, operating_systems, dependencies),
+                      {url_file(url): data for url, data in dependencies.values()})
             manifest["packages"][key] = {
                 "path": zip_name,
                 "module_name": discovered[semver][0],
@@ -300,6 +337,8 @@ def build(out_dir, force=False):
                 "architecture": arch,
                 "operating_systems": list(operating_systems),
                 "module_file": MODULE_FILE,
+                "dependencies": sorted(dependencies),
+                "dependency_files": sorted("deps/" + url_file(url) for url, _data in dependencies.values()),
                 "so_sha256": so_sha256,
                 "sha256": sha256_file(os.path.join(out_dir, zip_name)),
             }

@@ -4,12 +4,14 @@
 own packer (ramp-packer) accepts and produces, and _artifact accepts what ramp pack writes."""
 
 import hashlib
+import io
 import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import tarfile
 import zipfile
 
 import pytest
@@ -28,7 +30,8 @@ EXPECTED_COMMANDS = {
     "hello.get": {"first_key": 1, "last_key": 1, "step": 1, "flags": ["readonly", "module", "fast"]},
     "hello.set": {"first_key": 1, "last_key": 1, "step": 1, "flags": ["write", "denyoom", "module"]},
 }
-X86_KEYS = ("hello-1.0.0", "hello-2.0.0", "hello-1.0.0-rhel8")
+X86_KEYS = ("hello-1.0.0", "hello-2.0.0", "hello-1.0.0-rhel8", "hello-1.0.0-withdeps")
+WITHDEPS_FILE = "deps/hello-data.Linux-ubuntu22.04-x86_64.1.0.0.tgz"
 
 needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed (Debian package redis-server)")
 
@@ -41,7 +44,7 @@ def read_metadata(path):
 # --- the packages and the manifest ---
 
 def test_manifest_lists_every_package(testmodules):
-    expected = {"hello-1.0.0", "hello-2.0.0", "hello-1.0.0-rhel8", "hello-1.0.0-aarch64"}
+    expected = {"hello-1.0.0", "hello-2.0.0", "hello-1.0.0-rhel8", "hello-1.0.0-aarch64", "hello-1.0.0-withdeps"}
     assert set(testmodules) | set(testmodules.skipped) == expected
     for key, entry in testmodules.items():
         with open(entry["path"], "rb") as handle:
@@ -66,7 +69,10 @@ def test_zip_layout_and_modes(testmodules):
     for key, entry in testmodules.items():
         with zipfile.ZipFile(entry["path"]) as archive:
             infos = {info.filename: info for info in archive.infolist()}
-        assert sorted(infos) == ["hello.so", "module.json"], key
+        extra = ["deps/", WITHDEPS_FILE] if key == "hello-1.0.0-withdeps" else []
+        assert sorted(infos) == sorted(["hello.so", "module.json"] + extra), key
+        if extra:
+            assert stat.S_ISDIR(infos["deps/"].external_attr >> 16) and infos["deps/"].file_size == 0
         assert stat.S_IMODE(infos["hello.so"].external_attr >> 16) == 0o755, key
         assert stat.S_ISREG(infos["hello.so"].external_attr >> 16), key
 
@@ -76,7 +82,9 @@ def test_module_json_is_complete(testmodules):
         metadata = read_metadata(entry["path"])
         assert set(RAMP_FIELDS) <= set(metadata), (key, set(RAMP_FIELDS) - set(metadata))
         assert isinstance(metadata["version"], int)
-        assert metadata["module_file"] == "hello.so" and metadata["ramp_format_version"] == 1 and metadata["dependencies"] == {}
+        assert metadata["module_file"] == "hello.so" and metadata["ramp_format_version"] == 1
+        if key != "hello-1.0.0-withdeps":
+            assert metadata["dependencies"] == {}, key
         assert metadata["min_redis_version"] == "7.0"
         assert set(metadata["capabilities"]) <= RAMP_CAPABILITIES
         commands = {c["command_name"]: c for c in metadata["commands"]}
@@ -84,6 +92,22 @@ def test_module_json_is_complete(testmodules):
         for name, expected in EXPECTED_COMMANDS.items():
             assert {k: commands[name][k] for k in expected} == expected, (key, name)
             assert commands[name]["command_arity"] == -1  # what Redis 7 reports for module commands
+
+
+def test_withdeps_package_is_shaped_like_redisgears(testmodules):
+    """module.json keeps the url; the file is deps/<last path segment of the url>, with a matching sha256; a real tgz."""
+    entry = testmodules.withdeps
+    metadata = read_metadata(entry["path"])
+    (name, spec), = metadata["dependencies"].items()
+    assert (entry["dependencies"], entry["dependency_files"]) == ([name], [WITHDEPS_FILE])
+    assert "deps/" + spec["url"].rsplit("/", 1)[1] == WITHDEPS_FILE
+    with zipfile.ZipFile(entry["path"]) as archive:
+        data = archive.read(WITHDEPS_FILE)
+    assert hashlib.sha256(data).hexdigest() == spec["sha256"]
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        assert tar.getnames() == ["%s/README" % name]
+    with zipfile.ZipFile(testmodules.v1["path"]) as plain, zipfile.ZipFile(entry["path"]) as withdeps:
+        assert plain.read("hello.so") == withdeps.read("hello.so"), "the same real module, with a dependency added"
 
 
 def test_elf_matches_declared_architecture(testmodules):
@@ -159,7 +183,8 @@ def test_ramp_unpacker_accepts_every_package(testmodules):
         with open(entry["path"], "rb") as handle:
             metadata, module, deps = unpacker.unpack(handle)
             assert module.read() == _so_bytes(entry["path"]), key
-        assert (metadata["module_name"], metadata["version"], deps) == ("hello", entry["version"], {}), key
+        assert (metadata["module_name"], metadata["version"]) == ("hello", entry["version"]), key
+        assert sorted(deps) == entry.get("dependency_files", []), key
         assert [os_entry["name"] for os_entry in metadata["operating_systems"]] == [
             "".join(c for c in name if not c.isdigit()) for name in entry["operating_systems"]]
 

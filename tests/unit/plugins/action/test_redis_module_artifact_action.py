@@ -183,6 +183,23 @@ def test_bad_remote_src_value(make_plugin):
     assert result["failed"] is True and "remote_src" in result["msg"]
 
 
+def test_withdeps_package_probe_and_undeclared_dependency_warning(make_plugin, testmodules, tmp_path):
+    """The probe carries the dependency of the real -withdeps package; an undeclared deps/ file is a warning, once."""
+    import zipfile
+    source = testmodules.withdeps["path"]
+    extra = str(tmp_path / "hello-extra.zip")
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(extra, "w") as out:
+        for info in archive.infolist():
+            out.writestr(info, archive.read(info.filename))
+        out.writestr("deps/extra.tgz", b"x")
+    plugin = make_plugin(dict(src="hello-extra.zip"), found=extra)
+    result = plugin.run(task_vars={})
+    probe = calls(plugin)[0]
+    assert probe["_package"]["dependencies"] == ["hello_data"]
+    assert result["warnings"] == ["%s: deps/extra.tgz is not a declared dependency; Redis Enterprise extracts it with the module "
+                                  "but nothing declares it" % extra]
+
+
 @pytest.mark.parametrize("args, refused", [
     (dict(url="http://node1:9443", allow_http="no"), "uses plain HTTP"),
     (dict(url="node1:9443"), "has no scheme"),

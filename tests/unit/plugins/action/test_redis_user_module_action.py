@@ -16,6 +16,7 @@ METADATA = dict(module_name="hello", version=10000, semantic_version="1.0.0")
 
 class FakePackage(object):
     metadata = METADATA
+    warnings = []
 
 
 @pytest.fixture
@@ -128,6 +129,16 @@ def test_broken_vaulted_package_names_the_source(make_plugin, inspect_package):
     result = plugin.run(task_vars={})
     assert result["failed"] and result["msg"] == "artifact /play/files/v.zip: not a zip file"
     plugin._loader.cleanup_tmp_file.assert_called_once_with("/tmp/ansible-decrypted-xyz")
+
+
+def test_package_warnings_are_reported_naming_the_users_file(make_plugin, inspect_package):
+    """A vaulted package's warnings name the encrypted file the user gave, not the decrypted copy."""
+    package = FakePackage()
+    package.warnings = ["/tmp/decrypted: deps/extra.tgz is not a declared dependency"]
+    inspect_package(lambda path: package)
+    plugin = make_plugin(dict(artifact="hello.zip"), found="/play/files/hello.zip", real="/tmp/decrypted")
+    result = plugin.run(task_vars={})
+    assert result["warnings"] == ["/play/files/hello.zip: deps/extra.tgz is not a declared dependency"]
 
 
 @pytest.mark.parametrize("args, refused", [

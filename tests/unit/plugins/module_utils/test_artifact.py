@@ -126,10 +126,10 @@ FAILURES = [
     ("module-json-array", package(drop=("module.json",), members={"module.json": b"[]"}), "must hold a JSON object, not list"),
     ("empty-module-name", package(metadata={"module_name": " "}), "module_name must be a non-empty string"),
     ("module-name-number", package(metadata={"module_name": 5}), "module_name must be a non-empty string"),
-    ("version-text", package(metadata={"version": "1.0.0"}), "version must be a positive integer"),
-    ("version-fraction", package(metadata={"version": 10000.5}), "version must be a positive integer"),
-    ("version-bool", package(metadata={"version": True}), "version must be a positive integer"),
-    ("version-zero", package(metadata={"version": 0}), "version must be a positive integer"),
+    ("version-text", package(metadata={"version": "1.0.0"}), 'version "1.0.0" is not a number'),
+    ("version-bool", package(metadata={"version": True}), "a boolean is no version"),
+    ("version-zero", package(metadata={"version": 0}), "version is 0 (Redis Enterprise refuses it: module_version_missing)"),
+    ("version-negative", package(metadata={"version": -10000}), "version must be a positive integer"),
     ("semantic-version-number", package(metadata={"semantic_version": 1}), "semantic_version must be a string"),
     ("semantic-version-empty", package(metadata={"semantic_version": ""}), "semantic_version must not be empty"),
     ("display-name-list", package(metadata={"display_name": ["x"]}), "display_name must be a string"),
@@ -141,13 +141,14 @@ FAILURES = [
     ("command-without-name", package(metadata={"commands": [{"command_arity": 1}]}), "commands[0] lacks a command_name"),
     ("command-arity-text", package(metadata={"commands": [{"command_name": "a", "command_arity": "1"}]}), "field command_arity must be an integer"),
     ("command-flags-text", package(metadata={"commands": [{"command_name": "a", "flags": "write"}]}), "field flags must be a list of strings"),
-    ("architecture-number", package(metadata={"architecture": 64}), "architecture must be a string"),
-    ("operating-systems-string", package(metadata={"operating_systems": "rhel9"}), "operating_systems must be a list of strings"),
-    ("no-so", package(drop=("hello.so",), metadata={"module_file": None}), "exactly one module .so at the top level, found none"),
-    ("two-so", package(members={"other.so": elf_header()}, metadata={"module_file": None}), "found hello.so, other.so"),
-    ("two-so-module-file", package(members={"other.so": elf_header()}), "more than one shared object (hello.so, other.so)"),
-    ("module-file-absent", package(metadata={"module_file": "redisgears.so"}), "names module_file 'redisgears.so' but the package has no such member"),
-    ("so-in-folder", package(drop=("hello.so",), members={"lib/hello.so": elf_header()}, metadata={"module_file": None}), "is in a folder"),
+    ("architecture-number", package(metadata={"architecture": 64}), "architecture is 64; Redis Enterprise accepts only x86_64 or aarch64"),
+    ("operating-systems-string", package(metadata={"operating_systems": "rhel9"}), "operating_systems must be a list of operating systems"),
+    ("no-so", package(drop=("hello.so",)), "names module_file 'hello.so' but the package has no such member (it holds module.json); "
+     "add the module .so"),
+    ("no-module-file", package(metadata={"module_file": None}), 'lacks module_file'),
+    ("two-so", package(members={"other.so": elf_header()}), "more than one .so file (hello.so, other.so)"),
+    ("module-file-absent", package(metadata={"module_file": "redisgears.so"}),
+     "names module_file 'redisgears.so' but the package has no such member (it holds hello.so, module.json); set module_file to 'hello.so'"),
     ("not-elf", package(so=b"#!/bin/sh\necho I am not a module\n"), "hello.so is not an ELF file"),
     ("short-file", package(so=b"\x7fELF"), "hello.so is not an ELF file"),
     ("elf-32-bit", package(so=elf_header(elf_class=1)), "32-bit ELF"),
@@ -155,9 +156,13 @@ FAILURES = [
     ("elf-executable", package(so=elf_header(e_type=2)), "is an executable, not a shared object"),
     ("elf-relocatable", package(so=elf_header(e_type=1)), "relocatable object"),
     ("architecture-mismatch", package(metadata={"architecture": "aarch64"}), "says architecture 'aarch64' but hello.so is an ELF for x86_64"),
+    ("elf-s390x", package(so=elf_header(machine=22)), "says architecture 'x86_64' but hello.so is an ELF for s390x"),
+    ("elf-unknown-machine", package(so=elf_header(machine=9999)), "hello.so is an ELF for elf-machine-9999"),
     ("dependency-url-only", package(metadata={"dependencies": {"gears_python": {"url": "https://example.invalid/py.tgz", "sha256": "ab"}}}),
-     "has only a url (https://example.invalid/py.tgz): Redis Enterprise does not download dependencies"),
-    ("dependency-missing", package(metadata={"dependencies": {"gears_python": {"sha256": "ab"}}}), "deps/gears_python.tgz is missing"),
+     "Missing dependency py.tgz: module.json declares dependency 'gears_python' (url https://example.invalid/py.tgz) but the package "
+     "holds no deps/py.tgz (nor deps/gears_python.tgz). Redis Enterprise never downloads dependencies"),
+    ("dependency-missing", package(metadata={"dependencies": {"gears_python": {"sha256": "ab"}}}),
+     "Missing dependency gears_python.tgz: module.json declares dependency 'gears_python' but the package holds no deps/gears_python.tgz"),
     ("dependency-list-missing", package(metadata={"dependencies": [{"name": "py", "url": "https://x.invalid/py.tgz"}]}), "deps/py.tgz"),
     ("dependency-bad-sha", package(metadata={"dependencies": {"py": {"sha256": "00" * 32}}}, members={"deps/py.tgz": DEP_BYTES}),
      "deps/py.tgz does not match the sha256"),
@@ -166,7 +171,8 @@ FAILURES = [
     ("dependency-unsafe-name", package(metadata={"dependencies": {"../x": {"url": "u"}}}), "unsafe name '../x'"),
     ("stray-file", package(members={"README.md": b"read me"}), "unexpected member 'README.md'"),
     ("stray-macos-folder", package(members={"__MACOSX/._module.json": b"x"}), "unexpected member '__MACOSX/._module.json'"),
-    ("stray-so-copy", package(members={"__MACOSX/._hello.so": b"x"}), "more than one shared object (__MACOSX/._hello.so, hello.so)"),
+    ("stray-so-copy", package(members={"__MACOSX/._hello.so": b"x"}), "more than one .so file (__MACOSX/._hello.so, hello.so)"),
+    ("so-in-deps", package(members={"deps/gears.so": b"x"}), "more than one .so file (deps/gears.so, hello.so)"),
 ]
 
 
@@ -218,9 +224,10 @@ def test_inspect_real_packages(testmodules, key, version, architecture, operatin
     assert {c["command_name"] for c in pkg.metadata["commands"]} == {"hello.ping", "hello.get", "hello.set"}
 
 
-@pytest.mark.parametrize("raw, expected", [(10000, 10000), (10000.0, 10000), ("10000", 10000), ("10000.0", 10000), (" 20000 ", 20000)])
+@pytest.mark.parametrize("raw, expected", [(10000, 10000), (10000.0, 10000), ("10000", 10000), ("10000.0", 10000), (" 20000 ", 20000),
+                                           ("1e4", 10000), (10000.9, 10000)])
 def test_accepts_version_forms(tmp_path, raw, expected):
-    """ramp pack writes the version as a float read from MODULE LIST."""
+    """RAMP's unpacker reads version as int(float(v)); ramp pack writes it as a float read from MODULE LIST."""
     pkg = _artifact.inspect_package(make_zip(tmp_path / "pkg.zip", metadata={"version": raw}))
     assert pkg.version == expected and pkg.metadata["version"] == expected
 
@@ -235,20 +242,26 @@ def test_accepts_what_ramp_pack_writes(tmp_path):
 
 
 def test_optional_fields_may_be_absent(tmp_path):
-    pkg = _artifact.inspect_package(make_zip(tmp_path / "pkg.zip", metadata={
-        "architecture": None, "operating_systems": None, "module_file": None, "dependencies": None}))
+    pkg = _artifact.inspect_package(make_zip(tmp_path / "pkg.zip", metadata={"operating_systems": None, "dependencies": None}))
     assert (pkg.module_file, pkg.architecture, pkg.operating_systems, pkg.dependencies) == ("hello.so", "x86_64", None, [])
 
 
-@pytest.mark.parametrize("machine, name", [(62, "x86_64"), (183, "aarch64"), (22, "s390x"), (9999, "elf-machine-9999")])
+def test_module_file_in_a_folder(tmp_path):
+    """RAMP opens module_file wherever it is; only its .so suffix keeps it from counting as a stray file."""
+    pkg = _artifact.inspect_package(make_zip(tmp_path / "pkg.zip", drop=("hello.so",), members={"lib/hello.so": elf_header()},
+                                             metadata={"module_file": "lib/hello.so"}))
+    assert pkg.module_file == "lib/hello.so"
+
+
+@pytest.mark.parametrize("machine, name", [(62, "x86_64"), (183, "aarch64")])
 def test_reports_elf_architecture(tmp_path, machine, name):
-    pkg = _artifact.inspect_package(make_zip(tmp_path / "pkg.zip", so=elf_header(machine=machine), metadata={"architecture": None}))
+    pkg = _artifact.inspect_package(make_zip(tmp_path / "pkg.zip", so=elf_header(machine=machine), metadata={"architecture": name}))
     assert pkg.architecture == name
 
 
 def test_big_endian_elf(tmp_path):
-    pkg = _artifact.inspect_package(make_zip(tmp_path / "pkg.zip", so=elf_header(machine=22, byte_order=2), metadata={"architecture": "s390x"}))
-    assert pkg.architecture == "s390x"
+    with pytest.raises(_artifact.ArtifactError, match="hello.so is an ELF for s390x"):
+        _artifact.inspect_package(make_zip(tmp_path / "pkg.zip", so=elf_header(machine=22, byte_order=2)))
 
 
 @pytest.mark.parametrize("dependencies", [
@@ -262,10 +275,20 @@ def test_embedded_dependencies(tmp_path, dependencies):
     assert pkg.dependencies == ["py"] and pkg.warnings == []
 
 
-def test_undeclared_dependency_file_is_a_warning(tmp_path):
-    path = make_zip(tmp_path / "pkg.zip", members={"deps/extra.tgz": DEP_BYTES})
-    pkg = _artifact.inspect_package(path)
-    assert pkg.warnings == ["%s: deps/extra.tgz is not a declared dependency; Redis Enterprise will ignore it" % path]
+@pytest.mark.parametrize("name, spec, files", [
+    ("gears_python", {"url": "https://s3.example/rg/redisgears-python.Linux-ubuntu22.04-x86_64.1.2.7.tgz"},
+     ["deps/redisgears-python.Linux-ubuntu22.04-x86_64.1.2.7.tgz", "deps/gears_python.tgz"]),
+    ("py", {"url": "https://s3.example/a/py.tgz?sig=1#x"}, ["deps/py.tgz"]),
+    ("py", {"url": "https://s3.example/a/my%20py.tgz"}, ["deps/my py.tgz", "deps/py.tgz"]),
+    ("py", {"url": "https://s3.example/a/"}, ["deps/py.tgz"]),
+    ("py", {"url": "https://s3.example/.."}, ["deps/py.tgz"]),
+    ("py", {"url": "https://s3.example/a/%2E%2E"}, ["deps/py.tgz"]),
+    ("py", {"url": ""}, ["deps/py.tgz"]),
+    ("py", {"sha256": "ab"}, ["deps/py.tgz"]),
+    ("py", {"url": 5}, ["deps/py.tgz"]),
+])
+def test_dependency_files(name, spec, files):
+    assert _artifact.dependency_files(name, spec) == files
 
 
 def test_optional_dependency_may_be_absent(tmp_path):
@@ -297,6 +320,8 @@ def test_never_extracts(tmp_path, monkeypatch):
     ({"os_family": "amzn", "os_semantic_version": "2"}, "amzn2"),
     ({"os_version": "Ubuntu 22.04.2 LTS"}, "ubuntu22"),
     ({"os_version": "Rocky Linux 9.3 (Blue Onyx)"}, "rhel9"),
+    ({"os_version": "Red Hat Enterprise Linux 9.4 (Plow)"}, "rhel9"),
+    ({"os_family": "rhel", "os_name": "rocky", "os_semantic_version": "9.4"}, "rhel9"),
     ({"os_family": "rhel"}, None),
     ({}, None),
 ], ids=lambda value: value if isinstance(value, str) else None)
@@ -352,3 +377,92 @@ def test_real_rhel8_package_on_ubuntu_node(testmodules):
     assert _artifact.check_node_compatibility(pkg, UBUNTU22_X86) == [
         "module 'hello' 1.0.0 supports the operating systems ['rhel8'], not ubuntu22 of node 1 (127.0.0.11) "
         "(Redis Enterprise refuses it there); upload a package built for ubuntu22"]
+
+
+# --- the one version rule (RAMP's int(float(v))) ---
+
+@pytest.mark.parametrize("value, expected", [
+    (10000, (10000, None)), (10000.0, (10000, None)), ("10000", (10000, None)), (" 10000.0 ", (10000, None)), ("1e4", (10000, None)),
+    (10000.5, (10000, None)), (-5, (-5, None)), (True, (1, None)),
+    (0, (None, "module_version_missing")), ("", (None, "module_version_missing")), (None, (None, "module_version_missing")),
+    (False, (None, "module_version_missing")), ([], (None, "module_version_missing")),
+    ("1.0.0", (None, "module_version_not_integer")), ("abc", (None, "module_version_not_integer")), ([1], (None, "module_version_not_integer")),
+    ({"v": 1}, (None, "module_version_not_integer")), ("nan", (None, "module_version_not_integer")), ("inf", (None, "module_version_not_integer")),
+])
+def test_ramp_version(value, expected):
+    assert _artifact.ramp_version(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [(10000, 10000), ("10000", 10000), (10000.5, 10000), (True, None), (False, None), (0, None),
+                                             ("1.0.0", None)])
+def test_coerce_version_is_ramp_version_without_booleans(value, expected):
+    assert _artifact.coerce_version(value) == expected
+    assert _artifact.coerce_version(value, "dflt") == (expected if expected is not None else "dflt")
+
+
+# --- module names ---
+
+@pytest.mark.parametrize("name, fragment", [
+    ("hello", None), ("ReJSON", None), ("rg", None), ("my.module-2_x+y", None), ("módulo", None), ("m" * 128, None),
+    ("a/../b", "contains a path separator '/'"), ("a/b", "contains a path separator '/'"), ("a\\b", "contains a path separator '\\\\'"),
+    ("..", "is a relative path segment"), (".", "is a relative path segment"),
+    ("my module", "contains whitespace (U+0020)"), ("rg\t", "contains a control character (U+0009)"),
+    ("rg\n", "contains a control character (U+000A)"), ("rg\x00", "contains a control character (U+0000)"),
+    ("rg\x7f", "contains a control character (U+007F)"), ("rg\x85", "contains a control character (U+0085)"),
+    ("rg\u00a0", "contains whitespace (U+00A0)"), ("rg\u3000", "contains whitespace (U+3000)"),
+    ("m" * 129, "is 129 characters long"), ("", "the module name is empty"), (None, "must be a string"), (5, "must be a string"),
+])
+def test_module_name_problem(name, fragment):
+    problem = _artifact.module_name_problem(name)
+    if fragment is None:
+        assert problem is None
+    else:
+        assert fragment in problem
+        assert "a module name is one path segment" in problem and "at most 128 characters" in problem
+
+
+# --- the one OS normalisation ---
+
+@pytest.mark.parametrize("family, version, expected", [
+    ("ubuntu", "22.04", "ubuntu22"), ("Ubuntu", "22.04.4", "ubuntu22"), ("rhel", "9.4", "rhel9"), ("rocky", "9", "rhel9"),
+    ("almalinux", "8.8", "rhel8"), ("alma", "8", "rhel8"), ("centos", "7", "rhel7"), ("oracle", "9", "rhel9"), ("ol", "8", "rhel8"),
+    ("redhatenterpriselinux", "9", "rhel9"), ("amzn", "2", "amzn2"), ("debian", "12", "debian12"), ("", "9", None), ("rhel", "", None),
+])
+def test_os_id(family, version, expected):
+    assert _artifact.os_id(family, version) == expected
+
+
+@pytest.mark.parametrize("entry, parsed", [
+    ("ubuntu22.04", ("ubuntu", "22.04")), ("rhel9", ("rhel", "9")), ("rhel9.4", ("rhel", "9.4")), ("rocky9", ("rocky", "9")),
+    ("amzn2", ("amzn", "2")), ("ubuntu 20.04.6", ("ubuntu", "20.04.6")), ("rhel", None), ("22.04", None), ("", None), (9, None), (None, None),
+])
+def test_parse_os(entry, parsed):
+    assert _artifact.parse_os(entry) == parsed
+
+
+@pytest.mark.parametrize("entry, expected", [("ubuntu22.04", "ubuntu22"), ("rhel9.4", "rhel9"), ("rocky9", "rhel9"), ("centos7", "rhel7"),
+                                             ("oracle8", "rhel8"), ("almalinux9", "rhel9")])
+def test_package_os_id_follows_rlec_os_map(entry, expected):
+    assert _artifact.package_os_id(entry) == expected
+
+
+def test_package_os_map_matches_ramps():
+    """Every entry of RAMP's own RLEC_OS_MAP (ramp-packer, when installed) normalises the same way."""
+    metadata_module = pytest.importorskip("RAMP.module_metadata")
+    for package_os, rlec_os in metadata_module.RLEC_OS_MAP.items():
+        assert _artifact.package_os_id(package_os) == rlec_os, package_os
+
+
+@pytest.mark.parametrize("operating_systems, node_os, expected", [
+    (None, "rhel9", True), ([], "rhel9", True), (["rhel9"], None, True), (["ubuntu22.04"], "ubuntu22", True),
+    (["rocky9"], "rhel9", True), (["rocky9"], "rhel8", False), (["ubuntu22.04"], "ubuntu20", False),
+])
+def test_os_supported(operating_systems, node_os, expected):
+    assert _artifact.os_supported(operating_systems, node_os) is expected
+
+
+def test_inspect_real_withdeps_package(testmodules):
+    """The real hello module packaged like RedisGears' -withdeps: the dependency is found under its url's file name."""
+    pkg = _artifact.inspect_package(testmodules.withdeps["path"])
+    assert pkg.identity() == {"module_name": "hello", "version": 10000, "semantic_version": "1.0.0"}
+    assert pkg.dependencies == ["hello_data"] and pkg.warnings == []

@@ -15,6 +15,7 @@ import json
 import os
 import threading
 import time
+import tracemalloc
 import zipfile
 
 import pytest
@@ -208,6 +209,31 @@ def test_retry_policy():
     assert not retry.is_retry('GET', 500)
     assert retry.parse_retry_after('3600') == _client.MAX_RETRY_AFTER
     assert retry.parse_retry_after('2') == 2
+
+
+# ---------------------------------------------------------------- send block size
+
+needs_blocksize = pytest.mark.skipif(not _client.URLLIB3_HAS_BLOCKSIZE,
+                                     reason='urllib3 1.x has no per-connection block size setting')
+
+
+@needs_blocksize
+@pytest.mark.parametrize('url', ['https://127.0.0.1:9443', 'http://127.0.0.1:9443'])
+def test_connections_send_in_blocks_of_at_least_1_mib(url):
+    client = Client(url, 'admin@redis.test', PASSWORD, allow_http=url.startswith('http:'))
+    pool = client.session.get_adapter(url).poolmanager.connection_from_url(url)
+    conn = pool._new_conn()  # what urllib3 would open for a request
+    assert conn.blocksize >= 1024 * 1024
+    client.close()
+
+
+@needs_blocksize
+def test_proxied_connections_send_in_blocks_of_at_least_1_mib():
+    client = Client('https://127.0.0.1:9443', 'admin@redis.test', PASSWORD)
+    manager = client.session.get_adapter('https://127.0.0.1:9443').proxy_manager_for('http://127.0.0.1:3128')
+    pool = manager.connection_from_url('http://127.0.0.1:9443')  # plain http goes through the proxy pool
+    assert pool._new_conn().blocksize >= 1024 * 1024
+    client.close()
 
 
 # ---------------------------------------------------------------- against the scripted server
@@ -545,6 +571,37 @@ def test_streamed_upload_arrives_intact(emulator, big_package):
     with open(record) as handle:
         stored = json.load(handle)
     assert (stored['sha256'], stored['size']) == (big_package['sha256'], size)
+
+
+def test_upload_goes_out_in_1_mib_blocks_and_stays_streamed(emulator, big_package, monkeypatch):
+    """The body is read and sent 1 MiB at a time (urllib3 2), and never held whole: Python's
+    allocations stay within a few blocks while a 24 MiB package goes out."""
+    client = emu_client(emulator, node=emulator.nodes[0]['name'])
+    client.set_allow_modules_upload(True)
+    client.list_artifacts()  # the connection and TLS set-up are not part of the measurement
+    sends = []
+    real_send = urllib3.connection.HTTPConnection.send
+
+    def spy(self, data):
+        sends.append(len(data))
+        return real_send(self, data)
+
+    monkeypatch.setattr(urllib3.connection.HTTPConnection, 'send', spy)
+    bodies = []
+    client.session.hooks['response'].append(lambda response, *a, **k: bodies.append(response.request.body))
+    tracemalloc.start()
+    try:
+        client.upload_artifact(big_package['path'])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    size = os.path.getsize(big_package['path'])
+    assert sum(sends) > size
+    assert peak < 6 * 1024 * 1024, 'peak %d bytes while uploading %d' % (peak, size)
+    if _client.URLLIB3_HAS_BLOCKSIZE:  # urllib3 1.26 sends in http.client's 8 KiB blocks
+        assert bodies[-1].max_read == _client.UPLOAD_CHUNK_SIZE
+        assert max(sends) == _client.SEND_BLOCK_SIZE >= 1024 * 1024
+        assert len(sends) < size // (1024 * 1024) + 5  # headers, whole blocks, the last piece
 
 
 def test_upload_dropped_midway_is_not_retried(emulator, testmodules):

@@ -10,7 +10,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact 
 
 @pytest.mark.parametrize('value, expected', [
     (10000, 10000), (10000.0, 10000), ('10000', 10000), (' 10000.0 ', 10000),
-    (10000.5, None), (True, None), ('1.0.0', None), (None, None), ([1], None),
+    (10000.5, 10000), (True, None), ('1.0.0', None), (None, None), ([1], None),
 ])
 def test_coerce_version(value, expected):
     assert coerce_version(value) == expected

@@ -558,3 +558,25 @@ def test_invalid_arguments(fake, run, args, text):
     result = run(args)
     assert result.failed and text in result["msg"], result
     assert client.calls == []
+
+
+# -- module names: refused before any request ---------------------------------------------------
+
+BAD_NAMES = ["a/../b", "..", "rg x", "rg\x00", "m" * 129]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_unsafe_module_name_option_fails_before_any_request(fake, run, name):
+    client = fake(artifacts=[HELLO1])
+    result = run(dict(state="absent", module_name=name, version=10000))
+    assert result.failed and result["msg"].startswith("module_name: ") and "a module name is one path segment" in result["msg"]
+    assert "Nothing was sent" in result["msg"]
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_unsafe_package_facts_name_fails_before_any_request(fake, run, name):
+    client = fake()
+    result = run(dict(_package=facts(module_name=name)))
+    assert result.failed and "_package module_name: " in result["msg"]
+    assert client.calls == []

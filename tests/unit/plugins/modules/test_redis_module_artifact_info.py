@@ -72,3 +72,11 @@ def test_http_error_fails_cleanly(fake, run):
     result = run(dict())
     assert result.failed and result["status"] == 401 and "credentials" in result["msg"]
     assert PASSWORD not in result.raw and "Traceback" not in result.raw
+
+
+@pytest.mark.parametrize("name", ["a/../b", "..", "rg x", "rg\x00", "m" * 129])
+def test_unsafe_module_name_filter_fails_before_any_request(fake, run, name):
+    client = fake()
+    result = run(dict(module_name=name))
+    assert result.failed and result["msg"].startswith("module_name: ") and "a module name is one path segment" in result["msg"]
+    assert client.calls == []

@@ -349,7 +349,7 @@ def test_metadata_missing_required_field(fake, run, missing):
     assert client.calls == []
 
 
-@pytest.mark.parametrize("version", ["abc", 1.5, True, -1])
+@pytest.mark.parametrize("version", ["abc", "1.0.0", True, -1, 0])
 def test_metadata_bad_version(fake, run, version):
     client = fake()
     result = run(dict(metadata=dict(HELLO, version=version)))
@@ -470,8 +470,9 @@ def test_absent_delete_error(fake, run):
 # -- artifact (remote_src) ----------------------------------------------------------------------------
 
 class FakePackage(object):
-    def __init__(self, metadata):
+    def __init__(self, metadata, warnings=()):
         self.metadata = dict(metadata)
+        self.warnings = list(warnings)
 
 
 def test_artifact_on_host(fake, run, monkeypatch):
@@ -566,6 +567,41 @@ def test_server_object_with_unusable_version_is_skipped(fake, run):
     client = fake(modules=[dict(server_object(HELLO), version="n/a", uid="junk")])
     result = run(dict(state="absent", module_name="hello", version=10000))
     assert result["changed"] is False and client.writes() == []
+
+
+# -- module names: refused before any request ---------------------------------------------------
+
+@pytest.mark.parametrize("name", ["a/../b", "..", "rg x", "rg\x00", "m" * 129])
+@pytest.mark.parametrize("how", ["metadata", "module_name", "metadata-absent"])
+def test_unsafe_module_name_fails_before_any_request(fake, run, name, how):
+    client = fake()
+    if how == "metadata":
+        args, prefix = dict(metadata=dict(HELLO, module_name=name)), "metadata module_name: "
+    elif how == "module_name":
+        args, prefix = dict(state="absent", module_name=name, version=10000), "module_name: "
+    else:
+        args, prefix = dict(state="absent", metadata=dict(HELLO, module_name=name)), "metadata module_name: "
+    result = run(args)
+    assert result.failed and result["msg"].startswith(prefix) and "a module name is one path segment" in result["msg"], result
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("version, expected", [("10000", 10000), (10000.0, 10000), ("1e4", 10000)])
+def test_metadata_version_read_like_redis_enterprise(fake, run, version, expected):
+    fake()
+    result = run(dict(metadata=dict(HELLO, version=version)), check_mode=True)
+    assert result["changed"] is True and result["module"]["version"] == expected
+
+
+def test_artifact_on_host_warnings(fake, run, monkeypatch):
+    # recorded at AnsibleModule.warn: how warnings reach the result depends on what else the test process imported
+    from ansible.module_utils.basic import AnsibleModule
+    warned = []
+    monkeypatch.setattr(AnsibleModule, "warn", lambda self, warning: warned.append(warning))
+    monkeypatch.setattr(redis_user_module, "inspect_package", lambda path: FakePackage(HELLO, ["%s: deps/x.tgz is not declared" % path]))
+    fake()
+    result = run(dict(artifact="/var/tmp/hello-1.0.0.zip", remote_src=True), check_mode=True)
+    assert result["changed"] is True and warned == ["/var/tmp/hello-1.0.0.zip: deps/x.tgz is not declared"]
 
 
 # -- Redis-version fit (compatible_redis_version / min_redis_version vs supported_database_versions) -----

@@ -75,3 +75,10 @@ def test_error(client, run):
 
 def test_select_ignores_junk():
     assert redis_user_module_info.select([None, "x", dict(module_name="a", version="junk")]) == [dict(module_name="a", version="junk")]
+
+
+@pytest.mark.parametrize("name", ["a/../b", "..", "rg x", "rg\x00", "m" * 129])
+def test_unsafe_module_name_filter_fails_before_any_request(client, run, name):
+    result = run(dict(module_name=name))
+    assert result.failed and result["msg"].startswith("module_name: ") and "a module name is one path segment" in result["msg"]
+    assert client.calls == []
