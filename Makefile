@@ -90,6 +90,9 @@ docs-check: venv link
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all \
 	  --disallow-unknown-collection-refs .
+	# License headers name the license file that ships (COPYING).
+	if git grep -nE 'GNU General Public License v3\.0\+ \(see (https|LICENSES/)' -- . ; then \
+	  echo "docs-check: these headers should read (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)"; exit 1; fi
 
 # Two workers: most of the time goes to ansible-playbook processes, and each test starts its own
 # emulator on its own loopback addresses, so tests do not share state.
