@@ -213,7 +213,7 @@ def test_credential_type_injection(tmp_path, emulator, testmodules, inputs, ee_t
 
     # What AWX would have injected: the CA file always exists; its path is passed only with content.
     assert len(files) == 1
-    (ca_file, ca_content), = files.items()
+    ca_file, ca_content = list(files.items())[0]
     injected = injected_vars(str(tmp_path / "deploy"))
     assert injected["module_lifecycle_ca_path"] == (ca_file if full.get("ca_cert") else "")
     assert ca_content == full.get("ca_cert", "")
