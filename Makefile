@@ -119,7 +119,8 @@ compat: testmodules
 	.venv-$(OLDEST_ANSIBLE)/bin/ansible --version | head -1
 	DEMO_REMOVE=1 PATH=$(CURDIR)/.venv-$(OLDEST_ANSIBLE)/bin:$$PATH bash .ci/demo.sh
 
-# Version matrix (not part of make test: about 5 minutes per version). Each ansible-core from
+# Version matrix (not part of make test: per version it takes as long as the integration tests
+# and one molecule scenario, with one worker). Each ansible-core from
 # requires_ansible (meta/runtime.yml) to the newest this Python runs gets a virtualenv of its own,
 # .venv-matrix-X.Y, and runs the integration tests (tests/integration: the modules, the role and the
 # playbooks through ansible-playbook and ansible-runner) and the molecule default scenario
