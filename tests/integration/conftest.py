@@ -22,6 +22,9 @@ class PlaybookRun(object):
         self.stdout = proc.stdout
         self.stderr = proc.stderr
         self.output = proc.stdout + proc.stderr
+        # ansible-core before 2.19 wraps warnings and errors at 79 columns: compare message text
+        # with flat_output, where every run of whitespace is one space.
+        self.flat_output = " ".join(self.output.split())
         self.log_path = log_path
 
     def __repr__(self):
