@@ -15,6 +15,8 @@ stale, and returns a TestModules mapping:
     testmodules.require_aarch64()          that entry, or pytest.skip() saying why it is missing
     testmodules.extract_so(key, dest_dir)  the package's .so extracted (mode 0755), ready for --loadmodule
 
+`repack(src, dest, **fields)` copies a package with module.json fields changed (None removes a field).
+
 `redis_server_with_module(so_path, workdir)` is a context manager running a throwaway real
 redis-server (unix socket, no persistence) with the module loaded; it yields a `redis.Redis` client.
 """
@@ -83,6 +85,24 @@ class TestModules(dict):
             target = archive.extract(entry["module_file"], dest_dir)
         os.chmod(target, 0o755)
         return target
+
+
+
+def repack(src, dest, **fields):
+    """A copy of the package src at dest with module.json fields changed (None: field removed); returns dest."""
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(str(dest), "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "module.json":
+                meta = json.loads(data.decode("utf-8"))
+                for key, value in fields.items():
+                    if value is None:
+                        meta.pop(key, None)
+                    else:
+                        meta[key] = value
+                data = json.dumps(meta).encode("utf-8")
+            new.writestr(info, data)
+    return str(dest)
 
 
 def build_testmodules(out_dir=OUT_DIR):

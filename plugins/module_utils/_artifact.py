@@ -322,6 +322,38 @@ def module_name_problem(name):
     return None
 
 
+_SEMANTIC_VERSION = re.compile(r'^\s*(\d+)\.(\d+)\.(\d+)\s*$')
+
+
+def semantic_to_version(text):
+    """RAMP's numeric version of a semantic version ``'1.2.3'`` (major*10000 + minor*100 + patch), or None.
+
+    Only three dot-separated numbers are a semantic version: ``'10000.0'`` is the float spelling of 10000
+    (see coerce_version). Minor and patch must be below 100, or the numbers would collide. Private to this
+    collection.
+    """
+    match = _SEMANTIC_VERSION.match(text) if isinstance(text, str) else None
+    if not match:
+        return None
+    major, minor, patch = (int(part) for part in match.groups())
+    if minor > 99 or patch > 99:
+        return None
+    return major * 10000 + minor * 100 + patch
+
+
+def parse_version(value, default=None):
+    """Any spelling of a module version a user may write, as int: numeric (coerce_version) or semantic (``'1.0.0'``).
+
+    The rule the module_lifecycle role applies to the version of an absent item; the modules read numeric
+    versions with coerce_version, which this extends only with the three-part semantic spelling. Private to
+    this collection.
+    """
+    number = coerce_version(value)
+    if number is None:
+        number = semantic_to_version(value)
+    return default if number is None else number
+
+
 def _check_fields(metadata):
     """RAMP's unpacker rules, then the fields Redis Enterprise documents as required; coerces version to int."""
     name = metadata.get('module_name')

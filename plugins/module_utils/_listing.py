@@ -32,3 +32,10 @@ def select(entries, module_name=None, version=None):
 def sort_key(entry):
     """Orders entries by module_name, then numeric version. Private to this collection."""
     return (str(entry.get('module_name')), version_of(entry) or 0)
+
+
+def key_of(module_name, version):
+    """The one identity key of a module version, ``'<module_name>/<int version>'``, for module objects, artifacts and
+    packages alike (the version read with coerce_version). Private to this collection.
+    """
+    return '%s/%s' % (module_name, coerce_version(version, version))

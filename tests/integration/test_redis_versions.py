@@ -11,10 +11,10 @@ cluster's state through its API, and the emulator then shows what a database wou
 
 import json
 import os
-import zipfile
 
 import pytest
 import requests
+from tests.pytest_testmodules import repack
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEPLOY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "deploy.yml")
@@ -23,21 +23,6 @@ USER_MODULE = os.path.join(HERE, "playbooks", "user_module.yml")
 pytestmark = pytest.mark.slow
 
 
-def repack(src, dest, **fields):
-    """A copy of the real test package with module.json fields changed (None: field removed)."""
-    with zipfile.ZipFile(src) as old, zipfile.ZipFile(str(dest), "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            data = old.read(info.filename)
-            if info.filename == "module.json":
-                meta = json.loads(data.decode("utf-8"))
-                for key, value in fields.items():
-                    if value is None:
-                        meta.pop(key, None)
-                    else:
-                        meta[key] = value
-                data = json.dumps(meta).encode("utf-8")
-            new.writestr(info, data)
-    return str(dest)
 
 
 def api(emulator, method, path, node=None, body=None):

@@ -18,6 +18,7 @@ from ansible.module_utils.common import warnings as _warnings
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_module_artifact
 from tests.unit.plugins.modules.conftest import FakeREST, http_error
+from tests.pytest_testmodules import repack
 
 PASSWORD = "s3cr3t-Pa55word"
 URL = "https://127.0.0.11:9443"
@@ -70,7 +71,6 @@ class FakeNode(FakeREST):
             raise http_error("POST", ARTIFACTS_PATH, 403, "modules_upload_disabled")
         self.uploaded_paths.append(path)
         with zipfile.ZipFile(path) as archive:
-            import json
             meta = json.loads(archive.read("module.json"))
         entry = dict(module_name=meta["module_name"], version=int(float(meta["version"])), dependencies=[])
         if self.upload_lists:
@@ -393,21 +393,6 @@ def test_probe_with_incomplete_facts_fails(fake, run):
 
 # -- Redis-version fit (part of check_node) ------------------------------------------------------
 
-def repack(src, dest, **fields):
-    """A copy of the real package src with module.json fields changed (None: field removed)."""
-    with zipfile.ZipFile(src) as old, zipfile.ZipFile(str(dest), "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            data = old.read(info.filename)
-            if info.filename == "module.json":
-                meta = json.loads(data.decode("utf-8"))
-                for key, value in fields.items():
-                    if value is None:
-                        meta.pop(key, None)
-                    else:
-                        meta[key] = value
-                data = json.dumps(meta).encode("utf-8")
-            new.writestr(info, data)
-    return str(dest)
 
 
 @pytest.mark.parametrize("check_mode", [False, True])

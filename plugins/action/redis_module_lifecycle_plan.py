@@ -1,0 +1,270 @@
+# -*- coding: utf-8 -*-
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The read pass of the module_lifecycle role: one task, on the controller, for a whole batch of nodes.
+
+Checks the items and reads their packages on the controller, reads every cluster's module objects
+and every node's artifacts at once (a bounded pool of threads, one client per node, the collection's
+client with its retries, TLS settings, hints and redaction), decides what each cluster and node needs
+(plugin_utils._lifecycle), and, when something must be uploaded, checks each node that needs a
+package (architecture and OS from GET /v1/nodes) and each cluster's allow_modules_upload, before
+anything is written anywhere. Nothing is written.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _client
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
+from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import upload_setting
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
+
+# Threads waiting on the network; a 2-core controller reads 100 nodes in a few of the server's latencies.
+MAX_WORKERS = 32
+NOTHING_CHANGED = 'Nothing was changed.'
+
+PLAN_ARGUMENT_SPEC = dict(
+    mode=dict(type='str', choices=['apply', 'report'], default='apply'),
+    nodes=dict(type='list', elements='dict', required=True),
+    artifacts=dict(type='list', elements='dict', default=[]),
+    state=dict(type='str', choices=['present', 'absent'], default='present'),
+    allow_uploads=dict(type='raw', default=False),
+    prune=dict(type='bool', default=False),
+    read=dict(type='bool', default=True),
+    cluster_reads=dict(type='list', elements='dict', default=[]),
+    node_reads=dict(type='dict', default={}),
+    check_nodes=dict(type='bool', default=True),
+)
+
+
+def plan_argument_spec():
+    """The options of this action: the connection options (module_defaults of the action group) and the plan's."""
+    return _argspec.merge_argument_spec(PLAN_ARGUMENT_SPEC)
+
+
+def run_parallel(jobs, workers=MAX_WORKERS):
+    """Run ``jobs`` (``{name: callable}``) on a bounded pool of threads: ``{name: {'value': ...} or {'error': text}}``.
+
+    A RedisEnterpriseError (the client's failures: redacted, with the request and a hint) becomes its text;
+    any other exception its type and text, so one bad node never hides the others.
+    """
+    results = {}
+    if not jobs:
+        return results
+
+    def call(job):
+        try:
+            return {'value': job()}
+        except RedisEnterpriseError as exc:
+            return {'error': exc.msg}
+        except Exception as exc:  # pylint: disable=broad-except
+            return {'error': '%s: %s' % (type(exc).__name__, exc)}
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        futures = dict((name, pool.submit(call, job)) for name, job in jobs.items())
+        for name, future in futures.items():
+            results[name] = future.result()
+    return results
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        if task_vars is None:
+            task_vars = dict()
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # unused since Ansible 2.5
+
+        dummy, args = self.validate_argument_spec(argument_spec=plan_argument_spec())
+        self._connection_args = dict((name, args.get(name)) for name in _argspec.CONNECTION_OPTIONS)
+        self._warnings = []
+        self._lock = threading.Lock()
+        try:
+            return self._run(args, result)
+        finally:
+            if self._warnings:
+                result['warnings'] = list(result.get('warnings') or []) + self._warnings
+
+    def _run(self, args, result):
+        nodes = [dict(host=to_text(node.get('host')), cluster=node.get('cluster') or _lifecycle.DEFAULT_CLUSTER,
+                      url=to_text(node.get('url'))) for node in args['nodes']]
+        result['changed'] = False
+        problem = self._credentials_problem()
+        if args['read'] and problem:
+            return self._fail(result, [problem])
+
+        if args['mode'] == 'report':
+            cluster_reads, node_reads = self._reads(args, nodes)
+            status = _lifecycle.drift(nodes, cluster_reads, node_reads)
+            result.update(status=status, lines=_lifecycle.drift_lines(status))
+            return result
+
+        problems = _lifecycle.setting_problems(args['allow_uploads'])
+        present, absent, item_problems = _lifecycle.plan_items(args['artifacts'], args['state'], self._inspect)
+        problems.extend(item_problems)
+        if problems:
+            return self._fail(result, problems)
+
+        cluster_reads, node_reads = self._reads(args, nodes)
+        problems = _lifecycle.read_problems(_lifecycle.group_clusters(nodes), cluster_reads, node_reads)
+        if problems:
+            result['failed'] = True
+            result['msg'] = '%s %s Bring the node back, or leave it out of this run (--limit), and run again.' % (
+                NOTHING_CHANGED, ' '.join(problems))
+            return result
+
+        run = _lifecycle.plan(present, absent, nodes, cluster_reads, node_reads, args['prune'])
+        if args['check_nodes'] and args['read']:
+            problems = self._check(run, args['allow_uploads'], result)
+            if problems:
+                return self._fail(result, problems)
+        result['ansible_facts'] = {'_module_lifecycle_run': run}
+        result['_ansible_facts_cacheable'] = False
+        result['msg'] = 'present: %s; absent: %s; %s' % (
+            ', '.join(pkg['label'] for pkg in present) or '-', ', '.join(entry['label'] for entry in absent) or '-',
+            'something to do' if run['work'] else 'nothing to do')
+        return result
+
+    @staticmethod
+    def _fail(result, problems):
+        result['failed'] = True
+        result['msg'] = '%s %s' % (NOTHING_CHANGED, '; '.join(problems))
+        return result
+
+    # -- packages ------------------------------------------------------------------------------------
+    def _inspect(self, src):
+        """The package at ``src`` (relative: the current directory, then like the copy module), or ValueError."""
+        src = to_text(src)
+        here = os.path.join(os.getcwd(), src)
+        if not os.path.isabs(src) and not src.startswith('~') and os.path.isfile(here):
+            path = here
+        else:
+            try:
+                path = self._find_needle('files', os.path.expanduser(src))
+            except AnsibleError:
+                raise ValueError('module package %s not found on the controller; a relative path is looked up in the current '
+                                 'directory, files/ and the folder of the role, then of the playbook' % src)
+        path = os.path.abspath(path)
+        try:
+            with controller_package(self._loader, path) as package:
+                return dict(path=path, module_name=package.module_name, version=package.version,
+                            semantic_version=package.semantic_version, architecture=package.architecture,
+                            operating_systems=package.operating_systems, metadata=package.metadata)
+        except ArtifactError as exc:
+            raise ValueError(to_text(exc.msg))
+        except AnsibleError as exc:
+            raise ValueError('module package %s cannot be decrypted: %s' % (path, to_text(exc)))
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def _credentials_problem(self):
+        missing = [name for name in ('username', 'password') if not self._connection_args.get(name)]
+        if not missing:
+            return None
+        return 'missing %s: set module_lifecycle_%s or the environment variable(s) %s' % (
+            ' and '.join(missing), ' and module_lifecycle_'.join(missing),
+            ' and '.join('REDIS_ENTERPRISE_%s' % name.upper() for name in missing))
+
+    def _client(self, url):
+        params = self._connection_args
+        client = _client.Client(url, params['username'], params['password'],
+                                validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
+                                timeout=params.get('timeout') or 30, allow_http=bool(params.get('allow_http')))
+        # The same warnings the modules give (no TLS verification, http://), once per run rather than per node.
+        with self._lock:
+            for warning in getattr(client, 'warnings', None) or []:
+                if warning not in self._warnings:
+                    self._warnings.append(warning)
+        return client
+
+    def _call(self, url, method):
+        def job():
+            client = self._client(url)
+            try:
+                return getattr(client, method)()
+            finally:
+                client.close()
+        return job
+
+    def _reads(self, args, nodes):
+        """``(cluster_reads, node_reads)``: read now from the controller, or taken from the per-node reads."""
+        clusters = _lifecycle.group_clusters(nodes)
+        if args['read']:
+            jobs = dict((('cluster', c['name']), self._call(c['url'], 'list_modules')) for c in clusters)
+            jobs.update((('node', n['host']), self._call(n['url'], 'list_artifacts')) for n in nodes)
+            done = run_parallel(jobs)
+            cluster_reads = dict((c['name'], _as_read(done[('cluster', c['name'])], 'modules')) for c in clusters)
+            node_reads = dict((n['host'], dict(_as_read(done[('node', n['host'])], 'artifacts'), url=n['url'])) for n in nodes)
+            return cluster_reads, node_reads
+        cluster_reads = {}
+        for res in args['cluster_reads']:
+            name = (res.get('item') or {}).get('name')
+            cluster_reads[name] = ({'error': res.get('msg') or 'failed'} if res.get('failed')
+                                   else {'modules': res.get('modules') or []})
+        node_reads = {}
+        for node in nodes:
+            res = args['node_reads'].get(node['host']) or {'failed': True, 'msg': 'not read'}
+            node_reads[node['host']] = ({'error': res.get('msg') or 'failed', 'url': node['url']} if res.get('failed')
+                                        else {'artifacts': res.get('artifacts') or [], 'url': node['url']})
+        return cluster_reads, node_reads
+
+    # -- checks before any write -----------------------------------------------------------------------
+    def _check(self, run, allow_uploads, result):
+        """Read allow_modules_upload of every cluster that must receive an upload, and GET /v1/nodes of every
+        cluster with a node that needs a package; return the problems (each names its cluster or node)."""
+        jobs = {}
+        for cluster in run['clusters']:
+            if not _lifecycle.needs_upload(run, cluster['name']):
+                continue
+            jobs[('gate', cluster['name'])] = self._call(cluster['url'], 'get_cluster')
+            if any(run['nodes'][host]['uploads'] for host in cluster['hosts']):
+                jobs[('nodes', cluster['name'])] = self._call(cluster['url'], 'list_nodes')
+        done = run_parallel(jobs)
+        problems = []
+        warnings = []
+        for cluster in run['clusters']:
+            gate = done.get(('gate', cluster['name']))
+            if gate is not None:
+                if gate.get('error'):
+                    problems.append('cluster %s (GET /v1/cluster via %s): %s' % (cluster['name'], cluster['leader'], gate['error']))
+                else:
+                    cluster['allow_modules_upload'] = upload_setting(gate['value'])
+            listed = done.get(('nodes', cluster['name']))
+            if listed is None:
+                continue
+            if listed.get('error'):
+                problems.append('cluster %s (GET /v1/nodes via %s): %s' % (cluster['name'], cluster['leader'], listed['error']))
+                continue
+            for host in cluster['hosts']:
+                if not run['nodes'][host]['uploads']:
+                    continue
+                node, how = identify_node(listed['value'] or [], run['nodes'][host]['url'])
+                if node is None:
+                    warnings.append('cannot tell which node of cluster %s %s is (no node has that address, and the nodes differ in '
+                                    'operating system or architecture), so its packages were not compared with it'
+                                    % (cluster['name'], host))
+                problems.extend(_lifecycle.compatibility_problems(run, host, node, listed['value'] or [], how))
+        problems.extend(_lifecycle.gate_problems(run, allow_uploads))
+        self._warnings.extend(warnings)
+        return problems
+
+
+def _as_read(done, field):
+    if 'error' in done:
+        return {'error': done['error']}
+    return {field: done['value'] or []}

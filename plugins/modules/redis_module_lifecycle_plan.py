@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file only documents the action plugin of the same name, which does all the work on the controller.
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: redis_module_lifecycle_plan
+short_description: Read a batch of Redis Enterprise clusters and nodes at once and plan the module lifecycle
+version_added: 0.1.0
+description:
+  - The read pass of the P(redisops.custom_modules.module_lifecycle#role) role, run once per batch on the controller
+    (C(run_once), C(delegate_to=localhost)). Its options and results follow the role and may change with it; use the
+    role.
+  - Checks the items of O(artifacts) and reads their packages on the controller (a bad item or package fails, naming
+    it). Then reads every cluster's module objects (C(GET /v1/modules), through the first node of the cluster in
+    O(nodes)) and every node's artifacts (C(GET /v2/local/modules/user-defined/artifacts)) at once, on a bounded pool
+    of threads, with the collection's REST client (retries, TLS verification, hints, no password in any message). A
+    cluster or node that cannot be read fails the task, naming it.
+  - Decides what each cluster and node needs. When something must be uploaded (and O(check_nodes=true)), also reads
+    C(GET /v1/cluster) (C(allow_modules_upload)) and C(GET /v1/nodes) once per cluster concerned and checks the
+    architecture and operating system of every node that needs a package, failing before anything is written.
+  - With O(read=false) (the role's C(module_lifecycle_run_from=node)), the reads are taken from O(cluster_reads) and
+    O(node_reads) instead, made by M(redisops.custom_modules.redis_user_module_info) and
+    M(redisops.custom_modules.redis_module_artifact_info) on the nodes.
+  - Never writes anything. Sets the fact C(_module_lifecycle_run), the plan the role's next steps follow.
+author:
+  - redisops maintainers (@redisops)
+extends_documentation_fragment:
+  - redisops.custom_modules._connection
+  - redisops.custom_modules._attributes.CHECK_MODE_READ_ONLY
+  - redisops.custom_modules._attributes.ACTIONGROUP_REDIS
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the work happen on the controller.
+    support: full
+    details:
+      - All of it; no module runs on any host.
+options:
+  mode:
+    description:
+      - V(apply) checks the items and plans the writes; V(report) only reads and returns the drift report in RV(status).
+    type: str
+    choices: [apply, report]
+    default: apply
+  nodes:
+    description:
+      - The nodes of the batch, in play order, each C(host) (inventory name), C(cluster) (its cluster's name;
+        V(default) when empty) and C(url) (its REST API). O(url) is not used.
+    type: list
+    elements: dict
+    required: true
+  artifacts:
+    description: The role's C(module_lifecycle_artifacts), as meta/argument_specs.yml of the role checked them.
+    type: list
+    elements: dict
+    default: []
+  state:
+    description: The state of the items that do not set their own.
+    type: str
+    choices: [present, absent]
+    default: present
+  allow_uploads:
+    description: The role's C(module_lifecycle_allow_uploads) (V(true), V(false) or V(temporary)).
+    type: raw
+    default: false
+  prune:
+    description: Whether the other versions of the present modules are to be removed.
+    type: bool
+    default: false
+  read:
+    description: Read from the controller (V(true)), or take the reads from O(cluster_reads) and O(node_reads).
+    type: bool
+    default: true
+  cluster_reads:
+    description:
+      - With O(read=false), the results of M(redisops.custom_modules.redis_user_module_info) looped over the clusters,
+        each with C(item.name), the cluster's name.
+    type: list
+    elements: dict
+    default: []
+  node_reads:
+    description:
+      - With O(read=false), each host's result of M(redisops.custom_modules.redis_module_artifact_info), by host.
+    type: dict
+    default: {}
+  check_nodes:
+    description:
+      - Check, before anything is written, the nodes that need a package and the C(allow_modules_upload) of their
+        clusters (only with O(read=true); with O(read=false) the role checks each node on the node).
+    type: bool
+    default: true
+notes:
+  - The password is never returned and never appears in error messages or warnings.
+seealso:
+  - module: redisops.custom_modules.redis_user_module_info
+  - module: redisops.custom_modules.redis_module_artifact_info
+"""
+
+EXAMPLES = r"""
+- name: Read every cluster and node of this batch, and what each needs
+  redisops.custom_modules.redis_module_lifecycle_plan:
+    nodes: "{{ ansible_play_batch | map('extract', hostvars, '_module_lifecycle_node') | list }}"
+    artifacts:
+      - src: files/hello-1.0.0.zip
+    username: admin@example.com
+    password: "{{ vault_redis_password }}"
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+msg:
+  description: What the run has to do, or, on failure, every problem found (each naming its item, cluster or node).
+  returned: always
+  type: str
+  sample: "present: hello 1.0.0 (10000); absent: -; nothing to do"
+ansible_facts:
+  description: The plan, set as facts of every host of the batch (with C(run_once)).
+  returned: with O(mode=apply), on success
+  type: dict
+  contains:
+    _module_lifecycle_run:
+      description:
+        - The items, the clusters (name, leader, url, hosts, module objects, objects to create), the nodes (cluster,
+          url, artifact keys, packages to upload), the verification and C(work), whether anything may have to be
+          written. Internal to the role.
+      type: dict
+status:
+  description: The drift report per cluster.
+  returned: with O(mode=report)
+  type: list
+  elements: dict
+lines:
+  description: The drift report as lines of text.
+  returned: with O(mode=report)
+  type: list
+  elements: str
+"""

@@ -1,0 +1,380 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every decision of the module_lifecycle role (plugin_utils._lifecycle), as tables of cases."""
+
+import pytest
+
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle as L
+
+PKG1 = dict(path='/p/hello-1.0.0.zip', module_name='hello', version=10000, semantic_version='1.0.0',
+            architecture='x86_64', operating_systems=None)
+PKG2 = dict(path='/p/hello-2.0.0.zip', module_name='hello', version=20000, semantic_version='2.0.0',
+            architecture='x86_64', operating_systems=['rhel9'])
+PACKAGES = {'hello-1.0.0.zip': PKG1, 'hello-2.0.0.zip': PKG2,
+            'copy-of-1.0.0.zip': dict(PKG1, path='/p/copy-of-1.0.0.zip')}
+
+
+def inspect(src):
+    if src not in PACKAGES:
+        raise ValueError('%s: no such file' % src)
+    return PACKAGES[src]
+
+
+def entry(pkg, state='present'):
+    return L.package_entry(pkg, state)
+
+
+def nodes(*specs):
+    """nodes('c1:h1,h2', 'c2:h3') -> [{host, cluster, url}]"""
+    out = []
+    for spec in specs:
+        cluster, hosts = spec.split(':')
+        out.extend(dict(host=h, cluster=cluster, url='https://%s:9443' % h) for h in hosts.split(','))
+    return out
+
+
+def art(name, version):
+    return dict(module_name=name, version=version)
+
+
+def obj(name, version, semver='?', **extra):
+    return dict(dict(module_name=name, version=version, semantic_version=semver, uid='%s-%s' % (name, version)), **extra)
+
+
+# -- items -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('items, state, present, absent, problem', [
+    ([], 'present', [], [], None),
+    ([{'src': 'hello-1.0.0.zip'}], 'present', ['hello/10000'], [], None),
+    ([{'src': 'hello-1.0.0.zip'}], 'absent', [], ['hello/10000'], None),
+    ([{'src': 'hello-1.0.0.zip', 'state': 'absent'}], 'present', [], ['hello/10000'], None),
+    # the bug of issue 7: "10000.0" is the float spelling of 10000, as the modules read it
+    ([{'module_name': 'hello', 'version': '10000.0', 'state': 'absent'}], 'present', [], ['hello/10000'], None),
+    ([{'module_name': 'hello', 'version': 10000, 'state': 'absent'}], 'present', [], ['hello/10000'], None),
+    ([{'module_name': 'hello', 'version': 10000.0}], 'absent', [], ['hello/10000'], None),
+    ([{'module_name': 'hello', 'version': '1.2.3'}], 'absent', [], ['hello/10203'], None),
+    ([{'module_name': 'hello', 'semantic_version': '2.0.0'}], 'absent', [], ['hello/20000'], None),
+    ([{'module_name': 'hello', 'version': '1.0.0'}, {'module_name': 'hello', 'version': 10000}], 'absent', [], ['hello/10000'], None),
+    ([{'module_name': 'hello', 'version': 'one'}], 'absent', [], [], 'hello needs version'),
+    ([{'module_name': 'hello'}], 'absent', [], [], 'got None'),
+    ([{'module_name': 'hello', 'version': True}], 'absent', [], [], 'needs version'),
+    ([{'module_name': 'hello', 'version': '1.200.0'}], 'absent', [], [], 'needs version'),
+    ([{'module_name': 'hello', 'version': 10000}], 'present', [], [], 'can only be state: absent'),
+    # the modules' module-name rule
+    ([{'module_name': '../hello', 'version': 10000}], 'absent', [], [], 'contains a path separator'),
+    ([{'module_name': 'hel lo', 'version': 10000}], 'absent', [], [], 'contains whitespace'),
+    ([{'src': 'hello-1.0.0.zip', 'module_name': 'hello'}], 'present', [], [], 'not both'),
+    ([{'state': 'absent'}], 'present', [], [], 'needs src (a package), or module_name'),
+    ([{'src': 'missing.zip'}], 'present', [], [], 'missing.zip: no such file'),
+    ([{'src': 'hello-1.0.0.zip'}, {'src': 'copy-of-1.0.0.zip'}], 'present', ['hello/10000'], [], 'is given twice'),
+    ([{'src': 'hello-1.0.0.zip'}, {'src': 'hello-1.0.0.zip'}], 'present', ['hello/10000'], [], None),
+    ([{'src': 'hello-1.0.0.zip'}, {'module_name': 'hello', 'version': 10000, 'state': 'absent'}], 'present',
+     ['hello/10000'], ['hello/10000'], 'both as present and as absent'),
+])
+def test_plan_items(items, state, present, absent, problem):
+    got_present, got_absent, problems = L.plan_items(items, state, inspect)
+    assert [e['key'] for e in got_present] == present
+    assert [e['key'] for e in got_absent] == absent
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0], problems
+
+
+def test_plan_items_names_the_item():
+    problems = L.plan_items([{'src': 'hello-1.0.0.zip'}, {'module_name': 'x', 'version': 'bad'}], 'absent', inspect)[2]
+    assert problems[0].startswith('module_lifecycle_artifacts[1]: x needs version')
+
+
+def test_entries_carry_labels_and_semantic_versions():
+    present, absent, dummy = L.plan_items([{'src': 'hello-2.0.0.zip'},
+                                           {'module_name': 'hello', 'version': '1.0.0', 'state': 'absent'},
+                                           {'module_name': 'other', 'version': 5, 'state': 'absent'}], 'present', inspect)
+    assert present[0]['label'] == 'hello 2.0.0 (20000)' and present[0]['src'] == '/p/hello-2.0.0.zip'
+    assert present[0]['operating_systems'] == ['rhel9']
+    assert [a['label'] for a in absent] == ['hello 1.0.0 (10000)', 'other ? (5)']
+
+
+@pytest.mark.parametrize('value, mode, problems', [
+    (True, 'true', 0), (False, 'false', 0), ('temporary', 'temporary', 0), ('TEMPORARY', 'temporary', 0),
+    ('yes', 'true', 0), ('off', 'false', 0), ('sometimes', None, 1), (2, None, 1),
+])
+def test_uploads_mode_and_settings(value, mode, problems):
+    assert L.uploads_mode(value) == mode
+    assert len(L.setting_problems(value)) == problems
+
+
+# -- the batch -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('batch, expected', [
+    ([], []),
+    (nodes('c1:a,b'), [('c1', 'a', ['a', 'b'])]),
+    (nodes('c2:x') + nodes('c1:a') + nodes('c2:y'), [('c2', 'x', ['x', 'y']), ('c1', 'a', ['a'])]),
+    ([dict(host='h', cluster='', url='u'), dict(host='i', cluster=None, url='v')], [('default', 'h', ['h', 'i'])]),
+])
+def test_group_clusters(batch, expected):
+    got = L.group_clusters(batch)
+    assert [(c['name'], c['leader'], c['hosts']) for c in got] == expected
+    for cluster in got:
+        assert cluster['url'] == 'https://%s:9443' % cluster['leader'] or cluster['name'] == 'default'
+
+
+def reads(modules=None, artifacts=None, errors=None):
+    """cluster_reads/node_reads for nodes('c1:a,b') by default."""
+    errors = errors or {}
+    cluster_reads = {'c1': {'error': errors['c1']} if 'c1' in errors else {'modules': modules or []}}
+    node_reads = {}
+    for host in ('a', 'b'):
+        node_reads[host] = ({'error': errors[host], 'url': 'https://%s:9443' % host} if host in errors
+                            else {'artifacts': (artifacts or {}).get(host, []), 'url': 'https://%s:9443' % host})
+    return cluster_reads, node_reads
+
+
+def test_read_problems_name_cluster_and_node():
+    cluster_reads, node_reads = reads(errors={'c1': 'HTTP 401', 'b': 'cannot connect'})
+    problems = L.read_problems(L.group_clusters(nodes('c1:a,b')), cluster_reads, node_reads)
+    assert problems == ['cluster c1 (module objects, via a at https://a:9443): HTTP 401',
+                        'node b (https://b:9443): cannot connect']
+    assert L.read_problems(L.group_clusters(nodes('c1:a,b')), *reads()) == []
+
+
+@pytest.mark.parametrize('modules, artifacts, prune, creates, uploads, work', [
+    # nothing there: create the object, upload to both nodes
+    ([], {}, False, ['hello/10000'], {'a': ['hello/10000'], 'b': ['hello/10000']}, True),
+    # everything there: a no-op
+    ([obj('hello', 10000)], {'a': [art('hello', 10000)], 'b': [art('hello', '10000.0')]}, False, [], {'a': [], 'b': []}, False),
+    # one node lost its artifact
+    ([obj('hello', 10000)], {'a': [art('hello', 10000)]}, False, [], {'a': [], 'b': ['hello/10000']}, True),
+    # bundled modules are not module objects of ours
+    ([obj('hello', 10000), obj('search', 1, is_bundled=True)], {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]},
+     False, [], {'a': [], 'b': []}, False),
+    # another version present: only prune makes it work
+    ([obj('hello', 10000), obj('hello', 5)], {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}, False, [],
+     {'a': [], 'b': []}, False),
+    ([obj('hello', 10000), obj('hello', 5)], {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}, True, [],
+     {'a': [], 'b': []}, True),
+    # an artifact of another version without an object: prune removes it too
+    ([obj('hello', 10000)], {'a': [art('hello', 10000), art('hello', 5)], 'b': [art('hello', 10000)]}, True, [],
+     {'a': [], 'b': []}, True),
+    # another module is never pruned
+    ([obj('hello', 10000), obj('other', 5)], {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}, True, [],
+     {'a': [], 'b': []}, False),
+])
+def test_plan(modules, artifacts, prune, creates, uploads, work):
+    run = L.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(modules, artifacts), prune=prune)
+    assert run['clusters'][0]['create'] == creates
+    assert dict((h, n['uploads']) for h, n in run['nodes'].items()) == uploads
+    assert run['work'] is work
+
+
+def test_plan_absent_item_is_work_only_when_listed():
+    absent = [L.absent_entry('hello', '10000.0')[0]]
+    assert L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000)]), prune=False)['work'] is True
+    assert L.plan([], absent, nodes('c1:a,b'), *reads([], {'b': [art('hello', 10000)]}), prune=False)['work'] is True
+    run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 20000)]), prune=False)
+    assert run['work'] is False
+    assert '  hello ? (10000): absent (no module object, no artifact)' in L.summary(run)
+
+
+# -- checks --------------------------------------------------------------------------------------------
+
+def test_compatibility_and_gate_problems():
+    run = L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads([], {'b': [art('hello', 20000)]}), prune=False)
+    arm = dict(uid=1, addr='10.0.0.1', architecture='aarch64', os_family='rhel', os_semantic_version='9.3')
+    ubuntu = dict(uid=1, addr='10.0.0.1', architecture='x86_64', os_family='ubuntu', os_semantic_version='22.04')
+    rhel = dict(uid=1, addr='10.0.0.1', architecture='x86_64', os_family='rhel', os_semantic_version='9.3')
+    problems = L.compatibility_problems(run, 'a', arm)
+    assert len(problems) == 1 and problems[0].startswith('a (hello 2.0.0 (20000)): ') and 'aarch64' in problems[0]
+    assert 'rhel9' in ' '.join(L.compatibility_problems(run, 'a', ubuntu))
+    assert L.compatibility_problems(run, 'a', rhel) == []
+    assert L.compatibility_problems(run, 'b', arm) == []  # b needs nothing
+    assert L.compatibility_problems(run, 'a', None) == []  # the node cannot be told: the module warns
+    run['clusters'][0]['allow_modules_upload'] = False
+    assert 'module_lifecycle_allow_uploads' in L.gate_problems(run, False)[0]
+    assert L.gate_problems(run, 'temporary') == [] and L.gate_problems(run, True) == []
+    run['clusters'][0]['allow_modules_upload'] = True
+    assert L.gate_problems(run, False) == []
+
+
+def test_record_checks():
+    run = L.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(), prune=False)
+    failed = {'results': [{'failed': True, 'msg': 'uploads are disabled', 'error_code': 'modules_upload_disabled',
+                           'item': {'label': 'hello 1.0.0 (10000)'}}]}
+    run = L.record_checks(run, [('a', {'results': [{'changed': True}]}), ('b', failed)])
+    assert len(run['check_problems']) == 1
+    assert run['check_problems'][0].startswith('b (hello 1.0.0 (10000)): uploads are disabled Uploads are disabled')
+
+
+# -- writes --------------------------------------------------------------------------------------------
+
+def upload_result(host_keys, changed=True, failed=False, gate=False):
+    res = dict(changed=changed, item={'label': 'hello 1.0.0 (10000)'}, allow_modules_upload_changed=gate)
+    if failed:
+        res.update(failed=True, msg='connection broke')
+    else:
+        res['artifacts'] = [art(*key.split('/')) for key in host_keys]
+    return {'results': [res]}
+
+
+def test_a_full_deploy_is_recorded_and_verified():
+    run = L.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(), prune=False)
+    creates = L.todo(run)
+    assert [(c['cluster'], c['pkg']['key']) for c in creates] == [('c1', 'hello/10000')]
+    run = L.record_creates(run, [dict(item=creates[0], changed=True, allow_modules_upload_changed=True)])
+    assert run['clusters'][0]['keys'] == ['hello/10000'] and run['uploads_enabled'] == ['c1']
+    assert [p['key'] for p in L.host_uploads(run, 'a')] == ['hello/10000']
+    run = L.record_uploads(run, [('a', upload_result(['hello/10000'])), ('b', upload_result(['hello/10000']))])
+    assert run['errors']['c1'] == []
+    assert run['nodes']['a']['verified'] and run['nodes']['b']['verified']
+    lines = L.summary(run, allow_uploads='temporary')
+    assert lines == ['cluster c1 (2 node(s) in this run): ok',
+                     '  hello 1.0.0 (10000): module object present, nodes ready 2/2',
+                     '  module object created: hello 1.0.0 (10000)',
+                     '  artifact uploaded: hello 1.0.0 (10000) (2 node(s))',
+                     '  allow_modules_upload enabled, restored to false']
+    assert L.restore_targets(run, ['b']) == [dict(cluster='c1', via='b', url='https://b:9443')]
+    assert L.restore_targets(run, []) == [dict(cluster='c1', via='a', url='https://a:9443')]
+
+
+def test_a_failed_upload_names_the_node_and_fails_the_cluster():
+    run = L.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads([obj('hello', 10000)]), prune=False)
+    run = L.record_uploads(run, [('a', upload_result(['hello/10000'])), ('b', upload_result([], failed=True))])
+    assert run['errors']['c1'] == ['artifact upload on b: connection broke',
+                                   'verification: hello 1.0.0 (10000) is not listed on b (1/2 nodes ready)']
+    assert L.cluster_errors(run, 'a') == run['errors']['c1']
+    assert not run['nodes']['a']['verified']
+    assert 'cluster c1 (2 node(s) in this run): FAILED' in L.summary(run)
+
+
+def test_a_failed_module_object_stops_the_uploads_of_its_cluster_only():
+    run = L.plan([entry(PKG1)], [], nodes('c1:a', 'c2:b'), {'c1': {'modules': []}, 'c2': {'modules': []}},
+                 {'a': {'artifacts': []}, 'b': {'artifacts': []}}, prune=False)
+    creates = L.todo(run)
+    run = L.record_creates(run, [dict(item=creates[0], failed=True, msg='HTTP 403'), dict(item=creates[1], changed=True)])
+    assert run['errors'] == {'c1': ['module object: HTTP 403'], 'c2': []}
+    assert L.host_uploads(run, 'a') == [] and len(L.host_uploads(run, 'b')) == 1
+
+
+def test_check_mode_prediction_counts_as_listed():
+    run = L.plan([entry(PKG1)], [], nodes('c1:a'), *reads([obj('hello', 10000)]), prune=False)
+    run = L.record_uploads(run, [('a', upload_result(['hello/10000']))])
+    assert run['errors']['c1'] == [] and '(check mode, would be) artifact uploaded' in ' '.join(L.summary(run, check_mode=True))
+
+
+# -- removal -------------------------------------------------------------------------------------------
+
+def test_absent_item_object_first_then_artifacts():
+    absent = [L.absent_entry('hello', '1.0.0')[0]]
+    listed = {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}
+    run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000, '1.0.0')], listed), prune=False)
+    removals = L.object_removals(run, False, [])
+    assert [(r['key'], r['prune']) for r in removals] == [('hello/10000', False)]
+    run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], False, [])
+    assert [r['key'] for r in L.host_removals(run, 'a')] == ['hello/10000']
+    assert L.host_removals(run, 'a')[0]['version'] == 10000
+    done = {'results': [dict(changed=True, item={'key': 'hello/10000'}, artifacts=[])]}
+    run = L.record_artifact_removals(run, [('a', done), ('b', done)])
+    assert run['errors']['c1'] == []
+    assert run['changes']['c1'] == ['module object deleted: hello 1.0.0 (10000)', 'artifact deleted: hello/10000',
+                                    'artifact deleted: hello/10000']
+
+
+def test_absent_item_in_use_stops_its_cluster_and_keeps_artifacts():
+    absent = [L.absent_entry('hello', 10000)[0]]
+    run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000)], {'a': [art('hello', 10000)]}), prune=False)
+    removals = L.object_removals(run, False, [])
+    run = L.record_object_removals(run, [dict(item=removals[0], failed=True, msg='used by db1', databases=['db1'])], False, [])
+    assert run['errors']['c1'] == ['removal of the module object: used by db1']
+    assert L.host_removals(run, 'a') == []
+
+
+def test_artifact_still_listed_after_deletion_is_an_error():
+    absent = [L.absent_entry('hello', 10000)[0]]
+    run = L.plan([], absent, nodes('c1:a,b'), *reads([], {'a': [art('hello', 10000)]}), prune=False)
+    run = L.record_object_removals(run, [], False, [])
+    assert [r['key'] for r in L.host_removals(run, 'a')] == ['hello/10000'] and L.host_removals(run, 'b') == []
+    run = L.record_artifact_removals(run, [('a', {'results': [dict(changed=True, item={'key': 'hello/10000'},
+                                                                   artifacts=[art('hello', 10000)])]})])
+    assert run['errors']['c1'] == ['verification: still listed on a: hello/10000']
+
+
+def prune_setup():
+    modules = [obj('hello', 10000, '1.0.0'), obj('hello', 20000, '2.0.0')]
+    listed = {'a': [art('hello', 10000), art('hello', 20000)], 'b': [art('hello', 10000), art('hello', 20000)]}
+    return L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads(modules, listed), prune=True)
+
+
+@pytest.mark.parametrize('play, pruned', [
+    # every host of the play seen and verified
+    (lambda run: [('a', run), ('b', run)], ['hello/10000']),
+    # a host of a later serial batch not run yet: wait
+    (lambda run: [('a', run), ('b', run), ('c', None)], []),
+    # a host of the cluster in an earlier batch that was not verified: wait
+    (lambda run: [('a', run), ('b', run), ('z', {'nodes': {'z': {'cluster': 'c1', 'verified': False}}})], []),
+    # a host of another cluster not verified does not matter
+    (lambda run: [('a', run), ('b', run), ('z', {'nodes': {'z': {'cluster': 'c9', 'verified': False}}})], ['hello/10000']),
+])
+def test_prune_waits_for_every_node_of_the_cluster(play, pruned):
+    run = prune_setup()
+    assert run['nodes']['a']['verified']
+    removals = L.object_removals(run, True, play(run))
+    assert [r['key'] for r in removals] == pruned
+    assert all(r['prune'] for r in removals)
+    assert L.object_removals(run, False, play(run)) == []
+
+
+def test_prune_keeps_a_version_in_use_with_its_artifacts():
+    run = prune_setup()
+    play = [('a', run), ('b', run)]
+    removals = L.object_removals(run, True, play)
+    run = L.record_object_removals(run, [dict(item=removals[0], failed=False, changed=False, msg='in use',
+                                              databases=['db1'])], True, play)
+    assert run['errors']['c1'] == [] and run['changes']['c1'] == ['kept (in use): hello 1.0.0 (10000)']
+    assert 'db1' in run['warnings'][0]
+    assert L.host_removals(run, 'a') == []
+    run = prune_setup()
+    run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], True, play)
+    assert [r['key'] for r in L.host_removals(run, 'b')] == ['hello/10000']
+
+
+# -- drift ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('modules, artifacts, errors, in_sync, line', [
+    ([obj('hello', 10000, '1.0.0')], {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}, {}, True, 'cluster c1: in sync'),
+    ([obj('hello', 10000, '1.0.0')], {'a': [art('hello', 10000)]}, {}, False,
+     'DRIFT module object hello 1.0.0 (10000) has no artifact on b'),
+    ([], {'a': [art('hello', 10000)]}, {}, False, 'DRIFT artifact hello/10000 on a has no module object'),
+    ([], {}, {'b': 'cannot connect'}, False, 'UNREADABLE b: cannot connect'),
+    ([], {}, {'c1': 'HTTP 401'}, False, 'cannot read the module objects: HTTP 401'),
+])
+def test_drift(modules, artifacts, errors, in_sync, line):
+    status = L.drift(nodes('c1:a,b'), *reads(modules, artifacts, errors))
+    assert status[0]['in_sync'] is in_sync
+    assert any(line in text for text in L.drift_lines(status)), L.drift_lines(status)
+
+
+def redis(*versions):
+    return [dict(db_type='redis', redis_version=v) for v in versions]
+
+
+@pytest.mark.parametrize('fields, node_versions, all_versions, how, problem', [
+    ({'compatible_redis_version': '7.4'}, ['7.4', '8.2'], None, 'address', None),
+    ({'compatible_redis_version': '8.4'}, ['7.4', '8.2'], None, 'address', 'fits none of the Redis database versions'),
+    ({'min_redis_version': '7.0'}, ['7.2'], None, 'address', None),
+    ({'min_redis_version': '6.0'}, ['7.2', '8.2'], None, 'address', 'fits none'),
+    ({}, ['7.2'], None, 'address', None),              # neither field: cannot be judged, not refused
+    ({'compatible_redis_version': '8.2'}, [], None, 'address', None),  # versions not listed: not refused
+    # an unidentified node: any node's versions count
+    ({'compatible_redis_version': '8.2'}, ['7.4'], ['7.4', '8.2'], 'uniform', None),
+    ({'compatible_redis_version': '8.4'}, ['7.4'], ['7.4', '8.2'], 'uniform', 'the cluster of a'),
+])
+def test_redis_version_check(fields, node_versions, all_versions, how, problem):
+    pkg = dict(PKG1, metadata=fields)
+    run = L.plan([L.package_entry(pkg, 'present')], [], nodes('c1:a,b'), *reads(), prune=False)
+    node = dict(uid=1, addr='10.0.0.1', architecture='x86_64', supported_database_versions=redis(*node_versions))
+    others = [node, dict(node, uid=2, supported_database_versions=redis(*(all_versions or [])))]
+    problems = L.compatibility_problems(run, 'a', node, others, how)
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0] and problems[0].startswith('a (hello 1.0.0 (10000)): ')
