@@ -181,17 +181,13 @@ def test_credential_type_is_valid_for_awx():
 # Credential inputs besides username/password ("CA" = the emulator's CA), how the execution
 # environment trusts the emulator's CA when the credential has none (None: it does not;
 # REDIS_ENTERPRISE_CA_PATH: the collection's variable; REQUESTS_CA_BUNDLE: requests' own), outcome.
-_ROLE_URI_TRUST = ("role: the restore of allow_modules_upload (tasks/summary.yml) uses ansible.builtin.uri, "
-                   "which does not read REQUESTS_CA_BUNDLE: the modules trust the CA, the restore fails TLS "
-                   "verification and allow_modules_upload stays enabled")
 CASES = [
     pytest.param({"ca_cert": "CA"}, None, "ok", id="ca"),
     pytest.param({"ca_cert": "CA", "skip_tls_verify": False}, None, "ok", id="ca-verify-explicit"),
     pytest.param({"ca_cert": "CA", "skip_tls_verify": True}, None, "ok", id="ca-skip-verify"),
     pytest.param({"ca_cert": ""}, "REDIS_ENTERPRISE_CA_PATH", "ok", id="empty-ca-ee-ca-path"),
     pytest.param({"skip_tls_verify": False}, "REDIS_ENTERPRISE_CA_PATH", "ok", id="no-ca-field-ee-ca-path"),
-    pytest.param({"ca_cert": ""}, "REQUESTS_CA_BUNDLE", "ok", id="empty-ca-ee-requests-bundle",
-                 marks=pytest.mark.xfail(strict=True, reason=_ROLE_URI_TRUST)),
+    pytest.param({"ca_cert": ""}, "REQUESTS_CA_BUNDLE", "ok", id="empty-ca-ee-requests-bundle"),
     pytest.param({"ca_cert": "", "skip_tls_verify": True}, None, "ok", id="empty-ca-skip-verify"),
     pytest.param({}, None, "tls", id="no-ca-untrusted"),
 ]
