@@ -84,7 +84,7 @@ sanity: venv
 
 docs-check: venv link
 	for m in redis_user_module redis_user_module_info redis_module_artifact redis_module_artifact_info \
-	         redis_cluster_upload_gate redis_module_lifecycle_plan; do \
+	         redis_cluster_upload_gate redis_module_lifecycle_plan redis_database_module_upgrade; do \
 	  $(BIN)/ansible-doc -t module redisops.custom_modules.$$m >/dev/null; done
 	for f in lifecycle_clusters lifecycle_record lifecycle_todo lifecycle_summary; do \
 	  $(BIN)/ansible-doc -t filter redisops.custom_modules.$$f >/dev/null; done

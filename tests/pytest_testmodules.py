@@ -87,7 +87,6 @@ class TestModules(dict):
         return target
 
 
-
 def repack(src, dest, **fields):
     """A copy of the package src at dest with module.json fields changed (None: field removed); returns dest."""
     with zipfile.ZipFile(src) as old, zipfile.ZipFile(str(dest), "w", zipfile.ZIP_DEFLATED) as new:

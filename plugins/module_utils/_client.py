@@ -343,6 +343,9 @@ class Client:
         self._password = password
         self.timeout = timeout
         self.retries = retries
+        # Kept so that a client for another node of the same cluster can be made (for_url).
+        self._settings = dict(validate_certs=validate_certs, ca_path=ca_path, timeout=timeout, retries=retries,
+                              backoff_factor=backoff_factor, allow_http=allow_http)
         if not validate_certs:
             self.verify = False
         elif ca_path:
@@ -366,6 +369,17 @@ class Client:
 
     def close(self):
         self.session.close()
+
+    def for_url(self, url):
+        """A client for another node (``url``) with the same credentials and TLS settings."""
+        return Client(url, self.username, self._password, **self._settings)
+
+    def node_url(self, address):
+        """The URL of a node's REST API at ``address`` (the ``addr`` of GET /v1/nodes): this client's scheme and port."""
+        parts = urlsplit(self.base_url)
+        host = '[%s]' % address if ':' in address else address
+        port = parts.port or (HTTPS_PORT if parts.scheme == 'https' else 80)
+        return '%s://%s:%d' % (parts.scheme, host, port)
 
     # plumbing
 
@@ -515,3 +529,18 @@ class Client:
     def list_bdbs(self):
         """GET /v1/bdbs."""
         return self.request('GET', '/v1/bdbs') or []
+
+    def get_bdb(self, uid):
+        """GET /v1/bdbs/<uid>."""
+        return self.request('GET', '/v1/bdbs/%s' % quote(str(uid), safe=''))
+
+    def upgrade_bdb(self, uid, body, dry_run=False):
+        """POST /v1/bdbs/<uid>/upgrade (``?dry_run=true`` with dry_run); returns the bdb object with ``action_uid``."""
+        path = '/v1/bdbs/%s/upgrade' % quote(str(uid), safe='')
+        if dry_run:
+            path += '?dry_run=true'
+        return self.request('POST', path, json_body=body)
+
+    def get_action(self, action_uid):
+        """GET /v1/actions/<action_uid>: ``{action_uid, status, progress, ...}``."""
+        return self.request('GET', '/v1/actions/%s' % quote(str(action_uid), safe=''))

@@ -19,6 +19,8 @@ _PERMISSIONS = (
     ('PUT', '/v1/cluster', 'update_cluster'),
     ('GET', '/v1/nodes', 'view_all_nodes_info'),
     ('GET', '/v1/bdbs', 'view_all_bdbs_info'),
+    ('POST', '/v1/bdbs/', 'update_bdb_with_action'),
+    ('GET', '/v1/actions', 'view_status_of_cluster_action'),
     ('GET', '/v1/modules', 'view_cluster_modules'),
     ('GET', '/v2/modules', 'view_cluster_modules'),
     ('GET', '/v2/local/modules', 'view_cluster_modules'),
@@ -69,6 +71,9 @@ def hint_for(method, path, status, error_code=None, has_json_body=True):
     if status == 403:
         permission = permission_for(method, path)
         if permission:
+            if permission == 'update_bdb_with_action':
+                return ('The user\'s role lacks the permission update_bdb_with_action: use a user with the admin, '
+                        'cluster_member or db_member role.')
             return ('The user\'s role lacks the permission %s: use a user with the admin role '
                     '(or a role that has %s).' % (permission, permission))
         return 'The user\'s role does not allow this request: use a user with the admin role.'

@@ -91,9 +91,12 @@ def test_clear_resets_everything(fault_emu):
     fault_emu.fault("c1-node1", "fail-503", 5)
     fault_emu.fault("c1-node1", "slow", 3)
     fault_emu.fault("c1-node1", "drop-upload")
+    fault_emu.fault("c1-node1", "action-time", 7)
+    fault_emu.fault("c1-node1", "fail-upgrade")
     fault_emu.fault("c1-node1", "down")
     state = fault_emu.fault("c1-node1", "clear")
-    assert state == {"node": "c1-node1", "down": False, "fail_503": 0, "slow": 0.0, "drop_upload": 0}
+    assert state == {"node": "c1-node1", "down": False, "fail_503": 0, "slow": 0.0, "drop_upload": 0, "action_time": 0.3,
+                     "fail_upgrade": 0}
     assert Api(fault_emu, "c1-node1").get("/v1/cluster").status_code == 200
 
 
@@ -108,4 +111,9 @@ def test_fault_cli(fault_emu):
     assert Api(fault_emu, "c1-node1").get("/v1/cluster").status_code == 503
     assert _cli("fault", "--state-dir", fault_emu.state_dir, "--node", "nope", "down").returncode != 0
     assert _cli("fault", "--state-dir", fault_emu.state_dir, "--node", "c1-node1", "slow").returncode != 0
+    out = _cli("fault", "--state-dir", fault_emu.state_dir, "--node", "c1-node1", "fail-upgrade")
+    assert out.returncode == 0 and json.loads(out.stdout)["fail_upgrade"] == 1, out.stderr
+    out = _cli("fault", "--state-dir", fault_emu.state_dir, "--node", "c1-node1", "action-time", "2.5")
+    assert out.returncode == 0 and json.loads(out.stdout)["action_time"] == 2.5, out.stderr
+    assert _cli("fault", "--state-dir", fault_emu.state_dir, "--node", "c1-node1", "action-time").returncode != 0
     assert _cli("fault", "--state-dir", fault_emu.state_dir, "--node", "c1-node1", "clear").returncode == 0

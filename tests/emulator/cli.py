@@ -16,7 +16,7 @@ import urllib.request
 from tests.emulator.certs import ensure_ca, issue_node_cert
 from tests.emulator.state import ARCHITECTURES, OS_TABLE, Store, load_users, read_json, write_json
 
-FAULT_ACTIONS = {"down": 0, "up": 0, "fail-503": 1, "slow": 1, "drop-upload": 0, "clear": 0}
+FAULT_ACTIONS = {"down": 0, "up": 0, "fail-503": 1, "slow": 1, "drop-upload": 0, "action-time": 1, "fail-upgrade": 0, "clear": 0}
 
 
 def _cluster_arg(text):

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import traceback
+import uuid
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -27,8 +28,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from tests.emulator import multipart
 from tests.emulator.errors import ApiError
 from tests.emulator.package import MAX_PACKAGE_BYTES, check_package, name_problem, rules, validate_metadata
-from tests.emulator.state import (BUNDLED_ORDER, OS_TABLE, PERMISSIONS, db_versions, module_fits, module_object, redis_major_minor,
-                                  write_json)
+from tests.emulator.state import (BUNDLED_ORDER, DEFAULT_ACTION_SECONDS, OS_TABLE, PERMISSIONS, db_versions, module_fits,
+                                  module_object, redis_major_minor, write_json)
 
 MAX_JSON_BODY = 10 * 1024 * 1024
 MULTIPART_OVERHEAD = 1024 * 1024     # room for part headers around a maximal module file
@@ -71,6 +72,8 @@ class Node(object):
         self.fail_503 = 0
         self.slow = 0.0
         self.drop_uploads = 0
+        self.action_seconds = None      # None: DEFAULT_ACTION_SECONDS
+        self.fail_upgrades = 0
 
     # --- listener ----------------------------------------------------------------------
     def start(self):
@@ -121,10 +124,19 @@ class Node(object):
             self.slow = seconds
         elif action == "drop-upload":
             self.drop_uploads += 1
+        elif action == "action-time":
+            seconds = float(args[0]) if args else DEFAULT_ACTION_SECONDS
+            if seconds < 0:
+                raise ValueError("action-time needs seconds >= 0")
+            self.action_seconds = seconds
+        elif action == "fail-upgrade":
+            self.fail_upgrades += 1
         elif action == "clear":
             self.fail_503 = 0
             self.slow = 0.0
             self.drop_uploads = 0
+            self.action_seconds = None
+            self.fail_upgrades = 0
             if self.down:
                 self.start()
                 self.down = False
@@ -133,7 +145,9 @@ class Node(object):
         return self.fault_state()
 
     def fault_state(self):
-        return {"node": self.name, "down": self.down, "fail_503": self.fail_503, "slow": self.slow, "drop_upload": self.drop_uploads}
+        return {"node": self.name, "down": self.down, "fail_503": self.fail_503, "slow": self.slow, "drop_upload": self.drop_uploads,
+                "action_time": DEFAULT_ACTION_SECONDS if self.action_seconds is None else self.action_seconds,
+                "fail_upgrade": self.fail_upgrades}
 
     def take(self, attr):
         with self.lock:
@@ -454,6 +468,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 raise ApiError(411, "length_required", "Send the request body with a Content-Length header")
             user = self._authenticate()
             self.user = user["username"]
+            emu.store.tick_actions()
             func, permission, upload, args = self._match(path)
             if upload and emu.store.has_upload_flag and not emu.store.cluster(node.cluster)["settings"].get("allow_modules_upload"):
                 raise ApiError(403, "modules_upload_disabled",
@@ -792,6 +807,116 @@ class RequestHandler(BaseHTTPRequestHandler):
             ccs["bdbs"][str(uid)] = bdb
             self.store.save()
             return self._bdb_object(bdb)
+
+    # --- POST /v1/bdbs/<uid>/upgrade, GET /v1/actions/<uid> --------------------------------
+    UPGRADE_FLAGS = ("force_restart", "keep_redis_version", "keep_crdt_protocol_version", "may_discard_data",
+                     "force_discard", "preserve_roles", "latest_with_modules")
+
+    def _on_every_node(self, mod):
+        """Whether every node of this cluster holds the module's artifact (bundled modules ship with every node)."""
+        if mod.get("is_bundled"):
+            return True
+        return all(self.store.has_artifact(n.name, mod["module_name"], mod["version"])
+                   for n in self.node.emulator.nodes if n.cluster == self.node.cluster)
+
+    def _upgrade_entry(self, bdb, entry, db_version):
+        """The module_list entry after an upgrade to Redis db_version: the newest allowed version of the module."""
+        name = entry["module_name"]
+        versions = [m for m in self.store.all_modules(self.node.cluster) if m["module_name"] == name]
+        allowed = [m for m in versions if module_fits(m, db_version) and self._on_every_node(m)]
+        if not allowed:
+            raise ApiError(400, "upgrade_bdb_failed",
+                           "Unable to find a version of the module %s that is supported by target redis version %d.%d "
+                           "(database '%s'; the module's versions: %s)"
+                           % (name, db_version[0], db_version[1], bdb["name"],
+                              ", ".join("%s (compatible_redis_version %r, min_redis_version %r, %s)"
+                                        % (m.get("semantic_version"), m.get("compatible_redis_version") or "",
+                                           m.get("min_redis_version") or "",
+                                           "on every node" if self._on_every_node(m) else "artifact missing on a node")
+                                        for m in sorted(versions, key=lambda m: m["version"])) or "none"))
+        mod = max(allowed, key=lambda m: m["version"])
+        current = entry.get("_version")
+        if current is not None and mod["version"] < current:
+            raise ApiError(406, "module_downgrade_unsupported",
+                           "Module %s would be downgraded from %s to %s in database '%s': the newest allowed version for "
+                           "Redis %d.%d is older than the one in use"
+                           % (name, entry.get("semantic_version"), mod.get("semantic_version"), bdb["name"],
+                              db_version[0], db_version[1]))
+        return {"module_id": mod["uid"], "module_name": name, "semantic_version": mod.get("semantic_version"),
+                "module_args": entry.get("module_args", "") or "", "_version": mod["version"]}
+
+    @route("POST", "/v1/bdbs/([^/]+)/upgrade", "update_bdb_with_action")
+    def upgrade_bdb(self, uid):
+        body = self.json_body()
+        if body is None:
+            body = {}
+        if body is ValueError or not isinstance(body, dict):
+            raise ApiError(400, "invalid_schema", "The request body must be a JSON object")
+        for key in self.UPGRADE_FLAGS:
+            if key in body and not isinstance(body[key], bool):
+                raise ApiError(400, "invalid_schema", "'%s' must be a boolean" % key)
+        parallel = body.get("parallel_shards_upgrade")
+        if parallel is not None and (isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 0):
+            raise ApiError(400, "invalid_schema", "'parallel_shards_upgrade' must be a non-negative integer")
+        if "modules" in body and not isinstance(body["modules"], list):
+            raise ApiError(400, "invalid_schema", "'modules' must be an array")
+        if body.get("force_discard") and not body.get("may_discard_data"):
+            raise ApiError(400, "invalid_schema", "'force_discard' requires 'may_discard_data'")
+        dry_run = (self.query.get("dry_run") or ["false"])[-1].lower() in ("true", "1", "yes")
+        with self.store.lock:
+            bdb = self.ccs["bdbs"].get(uid)
+            if bdb is None:
+                raise ApiError(404, "db_not_exist", "No database with uid '%s'" % uid)
+            current = redis_major_minor(bdb["redis_version"])
+            if body.get("redis_version") is None:
+                short, full = db_versions(self.store.software)[-1]
+                target = redis_major_minor(short)
+            else:
+                target = redis_major_minor(body["redis_version"])
+                if target is None:
+                    raise ApiError(400, "invalid_version", "'redis_version' must be a Redis version such as \"7.4\", got %r"
+                                   % (body["redis_version"],))
+                full = dict((redis_major_minor(s), f) for s, f in db_versions(self.store.software)).get(target)
+                if full is None:
+                    raise ApiError(400, "invalid_version", "Redis %d.%d is not offered by this cluster" % target)
+                if target < current:
+                    raise ApiError(400, "invalid_version", "Database '%s' runs Redis %d.%d: it cannot be downgraded to %d.%d"
+                                   % (bdb["name"], current[0], current[1], target[0], target[1]))
+            if self.store.running_action(self.node.cluster, bdb["uid"]) is not None:
+                raise ApiError(409, "bdb_busy", "Database '%s' has an action in progress; wait for it to finish" % bdb["name"])
+            entries = [self._upgrade_entry(bdb, e, target) for e in bdb.get("module_list", [])]
+            if target[0] >= 8:
+                named = set(e["module_name"] for e in entries)
+                entries += [self._resolve_module({"module_name": n}, target) for n in BUNDLED_ORDER if n not in named]
+            new = dict(bdb, module_list=entries, redis_version="%d.%d" % target, version=full)
+            if dry_run:
+                return self._bdb_object(new)
+            node = self.node
+            seconds = DEFAULT_ACTION_SECONDS if node.action_seconds is None else node.action_seconds
+            fail = None
+            if node.take("fail_upgrades"):
+                fail = ("Upgrade of database '%s' failed: shard 1 on node %s did not come back with the new module versions "
+                        "(injected fault); the database keeps its previous modules" % (bdb["name"], node.name))
+            action_uid = str(uuid.uuid4())
+            self.ccs["actions"][action_uid] = {
+                "action_uid": action_uid, "name": "upgrade_bdb", "object_name": "bdb:%s" % bdb["uid"],
+                "node_uid": str(node.uid), "status": "pending", "progress": 0.0,
+                "_bdb_uid": bdb["uid"], "_started": time.time(), "_seconds": seconds, "_fail": fail,
+                "_module_list": entries, "_redis_version": ["%d.%d" % target, full]}
+            bdb["status"] = "active-change-pending"
+            self.store.save()
+            out = self._bdb_object(bdb)
+            out["action_uid"] = action_uid
+        self.store.tick_actions()   # a zero-second action is over before anyone asks
+        return out
+
+    @route("GET", "/v1/actions/([^/]+)", "view_status_of_cluster_action")
+    def get_action(self, action_uid):
+        with self.store.lock:
+            action = self.ccs["actions"].get(action_uid)
+            if action is None:
+                raise ApiError(404, "action_not_exist", "No action with uid '%s'" % action_uid)
+            return {k: v for k, v in action.items() if not k.startswith("_")}
 
     @route("DELETE", "/v1/bdbs/([^/]+)", "delete_bdb")
     def delete_bdb(self, uid):

@@ -35,7 +35,13 @@ PERMISSIONS = {
     "view_all_bdbs_info": ALL_ROLES,
     "create_bdb": ("admin", "cluster_member", "db_member"),
     "delete_bdb": ("admin", "cluster_member", "db_member"),
+    "update_bdb_with_action": ("admin", "cluster_member", "db_member"),
+    "view_status_of_cluster_action": ALL_ROLES,
 }
+
+# How long an action (a database upgrade) runs unless the node it was started through says otherwise
+# (fault action-time SECONDS).
+DEFAULT_ACTION_SECONDS = 0.3
 
 # OS_ID -> node object fields
 OS_TABLE = {
@@ -223,6 +229,7 @@ class Store(object):
                 "modules": old.get("modules", {}),
                 "bdbs": old.get("bdbs", {}),
                 "next_bdb_uid": old.get("next_bdb_uid", 1),
+                "actions": old.get("actions", {}),
                 "created_time": old.get("created_time", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
             }
         self.bundled = _bundled_modules(self.software)
@@ -263,6 +270,53 @@ class Store(object):
                     names.append(bdb["name"])
                     break
         return sorted(names)
+
+    # --- actions (database upgrades) -----------------------------------------------------
+    def tick_actions(self, now=None):
+        """Move every running action on by the clock: pending -> active -> completed (the change applied) or failed."""
+        now = time.time() if now is None else now
+        changed = False
+        with self.lock:
+            for ccs in self.data["clusters"].values():
+                for action in ccs["actions"].values():
+                    if action["status"] in ("completed", "failed"):
+                        continue
+                    elapsed = now - action["_started"]
+                    seconds = action["_seconds"]
+                    if elapsed >= seconds:
+                        bdb = ccs["bdbs"].get(str(action["_bdb_uid"]))
+                        if action.get("_fail"):
+                            action["status"] = "failed"
+                            action["error"] = action["_fail"]
+                            action["additional_info"] = {"error": action["_fail"]}
+                            action["progress"] = round(min(99.0, max(0.0, action["progress"])), 1)
+                        else:
+                            action["status"] = "completed"
+                            action["progress"] = 100.0
+                            if bdb is not None:
+                                bdb["module_list"] = action["_module_list"]
+                                bdb["redis_version"], bdb["version"] = action["_redis_version"]
+                        if bdb is not None:
+                            bdb["status"] = "active"
+                        action["_finished"] = now
+                    else:
+                        status = "pending" if elapsed < seconds * 0.1 else "active"
+                        progress = 0.0 if status == "pending" else round(100.0 * elapsed / seconds, 1)
+                        if status == action["status"] and progress == action["progress"]:
+                            continue
+                        action["status"], action["progress"] = status, progress
+                    changed = True
+            if changed:
+                self.save()
+
+    def running_action(self, cluster, bdb_uid):
+        for action in self.cluster(cluster)["actions"].values():
+            if action["_bdb_uid"] == bdb_uid and action["status"] not in ("completed", "failed"):
+                return action
+        return None
+
+    def has_artifact(self, node_name, module_name, version):
+        return os.path.exists(os.path.join(self.artifact_dir(node_name, module_name, version), "artifact.json"))
 
     # --- artifacts ---------------------------------------------------------------------
     def artifact_root(self, node_name):

@@ -23,8 +23,6 @@ USER_MODULE = os.path.join(HERE, "playbooks", "user_module.yml")
 pytestmark = pytest.mark.slow
 
 
-
-
 def api(emulator, method, path, node=None, body=None):
     conn = emulator.conn(node=node)
     response = requests.request(method, conn["url"] + path, json=body, auth=(conn["username"], conn["password"]),

@@ -630,3 +630,36 @@ def test_user_module_round_trip(emulator, testmodules):
     assert any(m.get('uid') == created['uid'] for m in client.list_modules())
     client.delete_user_module(created['uid'])
     assert all(m.get('uid') != created['uid'] for m in client.list_modules())
+
+
+@pytest.mark.parametrize('base, address, expected', [
+    ('https://127.0.0.11:9443', '127.0.0.12', 'https://127.0.0.12:9443'),
+    ('https://re.example.com:10443/', '10.0.0.5', 'https://10.0.0.5:10443'),
+    ('https://re.example.com', '10.0.0.5', 'https://10.0.0.5:9443'),
+    ('https://[fd00::1]:9443', 'fd00::2', 'https://[fd00::2]:9443'),
+])
+def test_node_url_keeps_scheme_and_port(base, address, expected):
+    assert Client(base, 'admin@redis.test', PASSWORD).node_url(address) == expected
+
+
+def test_for_url_keeps_credentials_and_tls_settings(tmp_path):
+    ca = tmp_path / 'ca.pem'
+    ca.write_text('x')
+    client = Client('https://127.0.0.11:9443', 'admin@redis.test', PASSWORD, ca_path=str(ca), timeout=7, retries=1)
+    sibling = client.for_url('https://127.0.0.12:9443')
+    assert sibling.base_url == 'https://127.0.0.12:9443' and sibling.session.auth == ('admin@redis.test', PASSWORD)
+    assert sibling.verify == str(ca) and sibling.timeout == 7 and sibling.retries == 1
+    with pytest.raises(RedisEnterpriseError, match='plain HTTP'):
+        client.for_url('http://127.0.0.12:8080')
+
+
+def test_upgrade_and_action_requests(local):
+    local.script = [(200, {}, {'uid': 3, 'action_uid': 'a-1'}, 0), (200, {}, {'status': 'active'}, 0), (200, {}, {'uid': 3}, 0)]
+    client = local_client(local)
+    assert client.upgrade_bdb(3, {'redis_version': '8.2'}, dry_run=True) == {'uid': 3, 'action_uid': 'a-1'}
+    assert client.get_action('a-1') == {'status': 'active'}
+    assert client.get_bdb(3) == {'uid': 3}
+    assert [(seen['method'], seen['path']) for seen in local.seen] == [
+        ('POST', '/v1/bdbs/3/upgrade?dry_run=true'), ('GET', '/v1/actions/a-1'), ('GET', '/v1/bdbs/3')]
+    body = json.dumps({'redis_version': '8.2'}).encode()
+    assert local.seen[0]['sha256'] == hashlib.sha256(body).hexdigest()

@@ -394,7 +394,6 @@ def test_probe_with_incomplete_facts_fails(fake, run):
 # -- Redis-version fit (part of check_node) ------------------------------------------------------
 
 
-
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_redis_version_misfit_fails_before_upload(fake, run, v1, tmp_path, check_mode):
     client = fake(allow_upload=False)

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Which module versions a database upgrade would bring, decided from what the cluster holds.
+
+``POST /v1/bdbs/<uid>/upgrade`` restarts a database on the newest *allowed* version of every module
+in its ``module_list`` (since Redis Enterprise 7.8.2 an upgrade always upgrades modules). This
+collection takes "allowed" to mean:
+
+- a module object with that name exists in the cluster (``GET /v1/modules``);
+- it fits the database's Redis version (``_redis_version.fits``; a module that names neither
+  ``compatible_redis_version`` nor ``min_redis_version`` gives the server nothing to refuse it by,
+  so it counts as fitting);
+- when the nodes' artifact listings are known, its artifact is on every node (a node without it
+  could not load the module when its shard restarts). Bundled modules ship with every node.
+
+The highest numeric version wins. The Redis version is kept (the caller sends the database's own
+``redis_version``).
+
+Pure functions: no requests. This module is private to this collection: its interface may change
+without notice.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _redis_version
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import coerce_version
+
+
+def db_redis_version(bdb):
+    """``(major, minor)`` of a bdb object's Redis version (``redis_version``, else ``version``), or None."""
+    return _redis_version.parse(bdb.get('redis_version')) or _redis_version.parse(bdb.get('version'))
+
+
+def _version(obj):
+    return coerce_version(obj.get('version'), None) if isinstance(obj, dict) else None
+
+
+def _semver(obj):
+    return obj.get('semantic_version') or str(_version(obj))
+
+
+def entry_view(entry):
+    """A module_list entry as the diff and the result show it: ``{module_name, semantic_version}``."""
+    return dict(module_name=entry.get('module_name'), semantic_version=entry.get('semantic_version'))
+
+
+def current_module(entry, modules):
+    """The module object a module_list entry refers to: by ``module_id``, else by name and semantic_version."""
+    for mod in modules:
+        if entry.get('module_id') and mod.get('uid') == entry.get('module_id'):
+            return mod
+    for mod in modules:
+        if mod.get('module_name') == entry.get('module_name') and mod.get('semantic_version') == entry.get('semantic_version'):
+            return mod
+    return None
+
+
+def missing_on(mod, artifacts_by_node):
+    """Sorted names of the nodes whose artifact listing lacks ``mod`` (never any for a bundled module)."""
+    if mod.get('is_bundled') or artifacts_by_node is None:
+        return []
+    key = (mod.get('module_name'), _version(mod))
+    return sorted(node for node, present in artifacts_by_node.items() if key not in present)
+
+
+def fits(mod, db_version):
+    """The server's Redis-version rule; a module naming no Redis version fits (nothing to refuse it by)."""
+    verdict = _redis_version.fits(mod, db_version)
+    return True if verdict is None else verdict
+
+
+def describe(mod, db_version, artifacts_by_node):
+    """``2.0.0 (compatible_redis_version "8.0": does not fit Redis 8.2)``, ``1.0.0 (artifact missing on n2)``."""
+    return '%s (%s)' % (_semver(mod), why_not(mod, db_version, artifacts_by_node) or 'allowed')
+
+
+def why_not(mod, db_version, artifacts_by_node):
+    """Why ``mod`` is not allowed for a database at ``db_version`` ('' when it is)."""
+    reasons = []
+    if not fits(mod, db_version):
+        reasons.append('%s: does not fit Redis %s' % (_redis_version.describe_fields(mod), _redis_version.label(db_version)))
+    missing = missing_on(mod, artifacts_by_node)
+    if missing:
+        reasons.append('artifact missing on %s' % ', '.join(missing))
+    return '; '.join(reasons)
+
+
+class Plan(object):
+    """The outcome of ``plan()``.
+
+    ``upgrades``: ``[{module_name, from, to, from_version, to_version}]`` for the modules that change;
+    ``before``/``after``: the module_list as ``entry_view`` dicts; ``problems``: messages, each naming
+    the database and saying what to do (non-empty: the upgrade must not be sent);
+    ``changed``: whether an upgrade would change anything.
+    """
+
+    def __init__(self, database, redis_version, before, after, upgrades, problems):
+        self.database = database
+        self.redis_version = redis_version
+        self.before = before
+        self.after = after
+        self.upgrades = upgrades
+        self.problems = problems
+
+    @property
+    def changed(self):
+        return bool(self.upgrades)
+
+    def __repr__(self):
+        return 'Plan(%s, upgrades=%r, problems=%r)' % (self.database, self.upgrades, self.problems)
+
+
+def plan(bdb, modules, artifacts_by_node=None):
+    """What ``POST /v1/bdbs/<uid>/upgrade`` with the database's own Redis version would do.
+
+    ``bdb``: a bdb object (``name``, ``redis_version``/``version``, ``module_list``); ``modules``:
+    ``GET /v1/modules``; ``artifacts_by_node``: ``{node name: set of (module_name, int version)}``
+    from every node's artifact listing, or None when not checked.
+    """
+    name = bdb.get('name') or 'uid %s' % bdb.get('uid')
+    modules = [mod for mod in modules or [] if isinstance(mod, dict)]
+    before = [entry_view(entry) for entry in bdb.get('module_list') or []]
+    db_version = db_redis_version(bdb)
+    if db_version is None:
+        return Plan(name, None, before, before, [], [
+            "database '%s' reports no readable Redis version (redis_version %r, version %r), so the module versions "
+            "that fit it cannot be told; check the database with GET /v1/bdbs/%s"
+            % (name, bdb.get('redis_version'), bdb.get('version'), bdb.get('uid'))])
+    after = []
+    upgrades = []
+    problems = []
+    for entry in bdb.get('module_list') or []:
+        module_name = entry.get('module_name')
+        current = current_module(entry, modules)
+        current_version = _version(current) if current else None
+        versions = sorted((mod for mod in modules if mod.get('module_name') == module_name),
+                          key=lambda mod: _version(mod) or 0)
+        allowed = [mod for mod in versions if fits(mod, db_version) and not missing_on(mod, artifacts_by_node)]
+        if not allowed:
+            problems.append(
+                "database '%s' (Redis %s) uses %s %s, and no version of %s can be used for it: %s. Upload a version built "
+                "for Redis %s to the cluster and to every node (redis_user_module and redis_module_artifact, or the "
+                "module_lifecycle role), then run again"
+                % (name, _redis_version.label(db_version), module_name, entry.get('semantic_version'), module_name,
+                   ', '.join(describe(mod, db_version, artifacts_by_node) for mod in versions) or 'the cluster has none',
+                   _redis_version.label(db_version)))
+            after.append(entry_view(entry))
+            continue
+        target = allowed[-1]
+        if current_version is not None and _version(target) < current_version:
+            problems.append(
+                "database '%s' uses %s %s, but the newest version an upgrade could use is %s, which would be a downgrade "
+                "(Redis Enterprise refuses it: module_downgrade_unsupported); %s %s itself is not allowed: %s. Upload %s "
+                "%s's package to every node (redis_module_artifact), then run again"
+                % (name, module_name, entry.get('semantic_version'), _semver(target), module_name,
+                   entry.get('semantic_version'), why_not(current, db_version, artifacts_by_node) or 'unknown reason',
+                   module_name, entry.get('semantic_version')))
+            after.append(entry_view(entry))
+            continue
+        after.append(dict(module_name=module_name, semantic_version=target.get('semantic_version')))
+        if current_version is None or _version(target) != current_version:
+            upgrades.append({'module_name': module_name, 'from': entry.get('semantic_version'),
+                             'to': target.get('semantic_version'), 'from_version': current_version,
+                             'to_version': _version(target)})
+    return Plan(name, _redis_version.label(db_version), before, after, upgrades, problems)
+
+
+def select_databases(bdbs, modules, artifacts_by_node, wanted, module_names=None):
+    """Which databases of one cluster to upgrade, and to what (the role's module_lifecycle_upgrade_databases).
+
+    ``wanted``: False (none), True (every database that uses an older version of one of ``module_names``,
+    or of any user-defined module when None), or a list of database names (each must exist). Returns
+    ``{'upgrades': [{'uid', 'name', 'redis_version', 'upgrades'}] (by uid, one database at a time),
+    'unchanged': [names], 'problems': [messages]}``; a database with a problem is not in ``upgrades``.
+    """
+    out = dict(upgrades=[], unchanged=[], problems=[])
+    if wanted is False or wanted is None:
+        return out
+    bdbs = sorted((b for b in bdbs or [] if isinstance(b, dict)), key=lambda b: coerce_version(b.get('uid'), 0) or 0)
+    if wanted is True:
+        user_defined = set(m.get('module_name') for m in modules or [] if isinstance(m, dict) and not m.get('is_bundled'))
+        names = set(module_names) if module_names is not None else user_defined
+        chosen = [b for b in bdbs if any(e.get('module_name') in names for e in b.get('module_list') or [])]
+    else:
+        by_name = dict((b.get('name'), b) for b in bdbs)
+        missing = [name for name in wanted if name not in by_name]
+        if missing:
+            out['problems'].append('no database named %s on the cluster (its databases: %s): fix '
+                                   'module_lifecycle_upgrade_databases' % (', '.join("'%s'" % n for n in missing),
+                                                                           ', '.join(sorted(by_name)) or 'none'))
+        chosen = [by_name[name] for name in wanted if name in by_name]
+    for bdb in chosen:
+        decided = plan(bdb, modules, artifacts_by_node)
+        if wanted is True and not decided.problems and module_names is not None and \
+                not any(u['module_name'] in module_names for u in decided.upgrades):
+            out['unchanged'].append(decided.database)
+            continue
+        if decided.problems:
+            out['problems'].extend(decided.problems)
+        elif decided.changed:
+            out['upgrades'].append(dict(uid=bdb.get('uid'), name=decided.database, redis_version=decided.redis_version,
+                                        upgrades=decided.upgrades))
+        else:
+            out['unchanged'].append(decided.database)
+    return out
