@@ -28,7 +28,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv system-deps link testmodules lint sanity docs-check pytest units contract \
-        integration molecule compat test demo bench build clean
+        integration molecule compat matrix test demo bench build clean docs galaxy-importer release-notes
 
 help:
 	@echo "make demo   deploy the sample module to a 3-node emulator, twice, then show the status report"
@@ -91,6 +91,11 @@ docs-check: venv link
 	$(BIN)/ansible-doc -t lookup redisops.custom_modules.module_package >/dev/null
 	$(BIN)/ansible-doc -t role redisops.custom_modules.module_lifecycle >/dev/null
 	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all \
+	  --disallow-unknown-collection-refs .
+	# License headers name the license file that ships (COPYING).
+	if git grep -nE 'GNU General Public License v3\.0\+ \(see (https|LICENSES/)' -- . ; then \
+	  echo "docs-check: these headers should read (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)"; exit 1; fi
 
 # Two workers: most of the time goes to ansible-playbook processes, and each test starts its own
 # emulator on its own loopback addresses, so tests do not share state.
@@ -117,13 +122,98 @@ compat: testmodules
 	.venv-$(OLDEST_ANSIBLE)/bin/ansible --version | head -1
 	DEMO_REMOVE=1 PATH=$(CURDIR)/.venv-$(OLDEST_ANSIBLE)/bin:$$PATH bash .ci/demo.sh
 
+# Version matrix (not part of make test: per version it takes as long as the integration tests
+# and one molecule scenario, with one worker). Each ansible-core from
+# requires_ansible (meta/runtime.yml) to the newest this Python runs gets a virtualenv of its own,
+# .venv-matrix-X.Y, and runs the integration tests (tests/integration: the modules, the role and the
+# playbooks through ansible-playbook and ansible-runner) and the molecule default scenario
+# (check mode, converge, idempotence, verify, removal). One pytest worker: the machine is shared.
+# make matrix MATRIX_ANSIBLE=2.17 runs one version.
+MATRIX_ANSIBLE ?= 2.16 2.17 2.18 2.19
+MATRIX_WORKERS ?= 1
+matrix: link testmodules
+	@failed=""; for v in $(MATRIX_ANSIBLE); do \
+	  venv=.venv-matrix-$$v; echo "make matrix: ansible-core $$v in $$venv"; \
+	  [ -x $$venv/bin/python ] || $(PYTHON) -m venv $$venv; \
+	  $$venv/bin/python -m pip install -q --disable-pip-version-check "ansible-core==$$v.*" -r requirements.txt \
+	    pytest pytest-xdist cryptography ansible-runner molecule; \
+	  $$venv/bin/ansible --version | head -1; \
+	  if PATH=$(CURDIR)/$$venv/bin:$$PATH $$venv/bin/python -m pytest -q -p no:cacheprovider -n $(MATRIX_WORKERS) tests/integration \
+	     && PATH=$(CURDIR)/$$venv/bin:$$PATH $$venv/bin/molecule test -s default; then \
+	    echo "make matrix: ansible-core $$v passed"; \
+	  else echo "make matrix: ansible-core $$v FAILED"; failed="$$failed $$v"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make matrix: failed on ansible-core$$failed"; exit 1; fi; \
+	echo "make matrix: passed on ansible-core $(MATRIX_ANSIBLE)"
+
+# The docs site, built offline with antsibull-docs and Sphinx into build/docsite/build/html:
+# the plugin and role pages from the collection's documentation, and the guides listed in
+# docs/docsite/extra-docs.yml. Offline there are no intersphinx inventories, so references into
+# the Ansible documentation (ansible.builtin.*, common_return_values, ...) stay unresolved: those
+# warnings are allowed, any other warning fails the build.
+DOCSITE := $(BUILD)/docsite
+docs: venv link
+	rm -rf $(DOCSITE) && mkdir -p $(DOCSITE)
+	$(BIN)/antsibull-docs sphinx-init --use-current --dest-dir $(DOCSITE) --fail-on-error \
+	  --no-add-antsibull-docs-version --title redisops.custom_modules --project redisops.custom_modules \
+	  redisops.custom_modules >/dev/null
+	echo "intersphinx_mapping = {}  # offline build (make docs)" >> $(DOCSITE)/conf.py
+	mkdir -p $(DOCSITE)/rst && chmod og-w $(DOCSITE)/rst
+	cd $(DOCSITE) && $(CURDIR)/$(BIN)/antsibull-docs --config-file antsibull-docs.cfg collection --cleanup everything \
+	  --fail-on-error --use-current --dest-dir rst redisops.custom_modules
+	cd $(DOCSITE) && $(CURDIR)/$(BIN)/sphinx-build -M html rst build -c . -q --keep-going 2> sphinx.log \
+	  || { cat sphinx.log; exit 1; }
+	if grep -E 'WARNING|ERROR' $(DOCSITE)/sphinx.log | grep -vE "undefined label: '(ansible_collections\.ansible\.builtin\.|ansible_configuration_settings'|common_return_values'|action_plugins')"; then \
+	  echo "make docs: Sphinx warnings above"; exit 1; fi
+	echo "make docs: $(DOCSITE)/build/html/index.html"
+
+# The release notes: antsibull-changelog turns the fragments in changelogs/fragments/ into a
+# release in changelogs/changelog.yaml and writes CHANGELOG.rst (the fragments are then removed).
+# make release-notes checks the fragments and shows what a release would say, on a copy in
+# build/release-notes (nothing in the checkout changes);
+# make release-notes RELEASE=1 cuts the release of the version in galaxy.yml.
+release-notes: venv
+	$(BIN)/antsibull-changelog lint
+	if [ -n "$${RELEASE:-}" ]; then \
+	  $(BIN)/antsibull-changelog release --version "$$(sed -n 's/^version: *//p' galaxy.yml)" && \
+	  echo "make release-notes: released $$(sed -n 's/^version: *//p' galaxy.yml); commit changelogs/ and CHANGELOG.rst"; \
+	else \
+	  rm -rf $(BUILD)/release-notes && mkdir -p $(BUILD)/release-notes && \
+	  git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $(BUILD)/release-notes && \
+	  cd $(BUILD)/release-notes && $(CURDIR)/$(BIN)/antsibull-changelog release \
+	    --version "$$(sed -n 's/^version: *//p' galaxy.yml)" && cat CHANGELOG.rst; \
+	fi
+
+# galaxy-importer runs Galaxy's own import checks (metadata, documentation, ansible-lint) on a
+# built tarball, offline (.ci/galaxy-importer.cfg). It prints lint findings as WARNING lines and
+# still exits 0, so any WARNING or ERROR line fails this target.
+# No public repository URL is known yet, so galaxy.yml has none, and Galaxy refuses a collection
+# without one: the tarball checked here is built from a copy of the tracked files whose galaxy.yml
+# gets repository: $(GALAXY_REPOSITORY) (the git remote "origin", else this checkout). Set
+# repository in galaxy.yml before the first upload.
+GALAXY_REPOSITORY ?= $(shell git remote get-url origin 2>/dev/null || echo file://$(CURDIR))
+IMPORTER := $(BUILD)/galaxy-importer
+galaxy-importer: venv
+	rm -rf $(IMPORTER) && mkdir -p $(IMPORTER)/src $(IMPORTER)/dist $(IMPORTER)/home
+	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $(IMPORTER)/src
+	if ! grep -q '^repository:' $(IMPORTER)/src/galaxy.yml; then \
+	  echo "make galaxy-importer: galaxy.yml has no repository (Galaxy requires one); checking a build with repository: $(GALAXY_REPOSITORY)"; \
+	  echo "repository: $(GALAXY_REPOSITORY)" >> $(IMPORTER)/src/galaxy.yml; fi
+	cd $(IMPORTER)/src && $(CURDIR)/$(BIN)/ansible-galaxy collection build --output-path ../dist
+	cd $(IMPORTER) && HOME=$(CURDIR)/$(IMPORTER)/home GALAXY_IMPORTER_CONFIG=$(CURDIR)/.ci/galaxy-importer.cfg \
+	  $(CURDIR)/$(PY) -m galaxy_importer.main dist/*.tar.gz > import.log 2>&1 \
+	  || { cat import.log; exit 1; }
+	if grep -E '^(WARNING|ERROR)' $(IMPORTER)/import.log; then echo "make galaxy-importer: findings above (log: $(IMPORTER)/import.log)"; exit 1; fi
+	grep -E 'Running ansible-lint|Collection loading complete|Removing temporary' $(IMPORTER)/import.log || true
+	echo "make galaxy-importer: no warnings"
+
 # molecule runs beside pytest: both spend much of their time waiting on ansible-playbook processes
 # and the emulators they start (each on loopback addresses of its own), and together they keep
 # both cores busy. Its log is printed when it ends (in full if it failed).
 test: venv link testmodules
 	@start=$$(date +%s); step() { t=$$(date +%s); $(MAKE) --no-print-directory $$1 || return 1; \
 	  echo "make test: $$1 passed in $$(( $$(date +%s) - t )) s"; }; \
-	step lint; step docs-check; step sanity; \
+	step lint; step docs-check; step galaxy-importer; step sanity; \
 	t=$$(date +%s); echo "make test: molecule started in the background (log: $(BUILD)/molecule.log)"; \
 	( $(MAKE) --no-print-directory molecule > $(BUILD)/molecule.log 2>&1; echo $$? > $(BUILD)/molecule.rc ) & \
 	mpid=$$!; \

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared pytest set-up: makes the collection importable as ansible_collections.redisops.custom_modules
 and loads the fixture plugins (the emulator, the real test modules)."""
 

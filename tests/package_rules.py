@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One table of package rules, run against both sides: the collection's inspector
 (tests/unit/plugins/module_utils/test_package_rules.py) and the emulator's upload endpoint
 (tests/contract/test_package_rules.py).

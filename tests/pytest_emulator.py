@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """pytest fixtures that run the Redis Enterprise emulator (tests/emulator) in a subprocess.
 
 - ``emulator_factory``: ``start(clusters={"c1": 3}, software_version=None, node_os=None, node_arch=None)``

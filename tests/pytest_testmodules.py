@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """pytest plugin: the real `hello` test module packages (built by tests/testmodules/build.py).
 
 Fixture `testmodules` (session): builds into build/testmodules when the packages are missing or

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run ansible-playbook and report what the emulator received meanwhile (molecule helper).
 
 Usage: run_playbook.py STATE_DIR ansible-playbook-arguments...

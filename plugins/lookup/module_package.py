@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -38,7 +38,7 @@ options:
     required: true
 notes:
   - Runs on the controller only; the managed hosts are not involved.
-  - Use P(ansible.builtin.query#lookup) (or O(ansible.builtin.lookup#lookup:wantlist=true)) to always get a list.
+  - Use C(query('redisops.custom_modules.module_package', ...)) (or C(lookup(..., wantlist=true))) to always get a list.
 seealso:
   - module: redisops.custom_modules.redis_module_artifact
   - module: redisops.custom_modules.redis_user_module

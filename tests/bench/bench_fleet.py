@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark: the module_lifecycle role at fleet scale, against a naive uri playbook, and a large upload.
 
     .venv/bin/python tests/bench/bench_fleet.py [--only fleet,uri,upload] [--runs 3] [--forks 20]

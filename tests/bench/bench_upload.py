@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark: upload one large module package to the emulator, streamed vs naive.
 
     .venv/bin/python tests/bench/bench_upload.py [--size-mib 400] [--runs 3] [--keep]

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Contract: POST /v1/bdbs/<uid>/upgrade and GET /v1/actions/<uid>.
 
 An upgrade restarts the database on the newest allowed version of each module it uses: a module object

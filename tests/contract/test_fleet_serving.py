@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Contract: one emulator serves a fleet (10 clusters x 10 nodes) from a few threads.
 
 Not a timing test (speed is measured in tests/bench): it checks the structure that makes the

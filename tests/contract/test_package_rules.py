@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Contract: the emulator's artifact upload against the shared table of package rules (tests/package_rules.py),
 and the emulator agreeing with the collection's check_node on operating systems (ubuntu22.04, rhel9.4, rocky9
 packages on matching and non-matching nodes).

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Contract: Redis versions. Nodes list supported_database_versions, bundled modules come in several versions,
 and POST /v1/bdbs gives each database the module version that fits its Redis version, or refuses."""
 

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Persistent emulator state: users, topology, per-cluster CCS (modules, bdbs, settings), per-node artifacts.
 
 Everything lives in the state directory so that `serve` with the same --state-dir restores it.

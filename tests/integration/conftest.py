@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Runs real ansible-playbook processes against the emulator.
 
 `ansible_run(playbook, ...)` writes nothing into the repo: the playbook may be a path or YAML text,
@@ -22,6 +22,9 @@ class PlaybookRun(object):
         self.stdout = proc.stdout
         self.stderr = proc.stderr
         self.output = proc.stdout + proc.stderr
+        # ansible-core before 2.19 wraps warnings and errors at 79 columns: compare message text
+        # with flat_output, where every run of whitespace is one space.
+        self.flat_output = " ".join(self.output.split())
         self.log_path = log_path
 
     def __repr__(self):

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """redis_database_module_upgrade through real ansible-playbook runs against the emulator.
 
 The cluster gets hello 1.0.0 (module object and artifact on every node), a database that uses it, then

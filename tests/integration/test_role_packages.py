@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Packages exactly as Redis Enterprise reads them, through playbooks/deploy.yml (the module_lifecycle role) and the emulator.
 
 - the real hello module packaged like RedisGears' -withdeps (url dependency stored as deps/<basename(url)>)

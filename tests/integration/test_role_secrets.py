@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """No password in the role's output or log, at -vvvv, on a run that succeeds and on one that fails.
 
 The successful run uses module_lifecycle_allow_uploads: temporary, so it goes through every task

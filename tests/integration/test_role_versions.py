@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The role reads the version of an absent item as the modules do, through ansible-playbook and the emulator.
 
 Issue 7: {module_name: hello, version: "10000.0", state: absent} was read as the semantic version

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """redis_cluster_upload_gate through real ansible-playbook runs against the emulator.
 
 Every test checks the setting through the cluster's REST API and, where nothing may be written,

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A refused URL sends nothing: a plain TCP listener counts the connections it accepts.
 
 Each module, the role (deploy.yml) and the status playbook get url=http://127.0.0.1:<listener port>
@@ -229,7 +229,7 @@ def test_allow_http_connects_and_warns(ansible_run, listener):
     assert target.connections == 1, target.received
     assert target.received[0].startswith(b"GET /v1/modules HTTP/1.1\r\n")
     assert b"Authorization: Basic " in target.received[0]  # what the warning is about
-    assert run.output.count(CLEAR_TEXT_WARNING) == 1, run
+    assert run.flat_output.count(CLEAR_TEXT_WARNING) == 1, run
     assert PASSWORD not in run.output
 
 
@@ -239,7 +239,7 @@ def test_role_passes_allow_http_to_the_modules(ansible_run, listener, testmodule
                       extra_vars=role_vars(testmodules, module_lifecycle_allow_http=True))
     # Whatever the report makes of empty answers, the requests went out, and each said so.
     assert target.connections >= 1, run
-    assert CLEAR_TEXT_WARNING in run.output, run
+    assert CLEAR_TEXT_WARNING in run.flat_output, run
     assert PASSWORD not in run.output
 
 

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """redis_user_module and redis_user_module_info through real ansible-playbook runs against the emulator.
 
 Every test checks the cluster through its REST API (not only `changed`) and, where nothing may be

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build the real `hello` test module and package it as Redis Enterprise (RAMP) zips.
 
     python tests/testmodules/build.py --out build/testmodules [--force]

@@ -2,7 +2,7 @@
  * hello.c - a tiny but real Redis module used by redisops.custom_modules tests.
  *
  * Copyright: redisops.custom_modules contributors
- * GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+ * GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
  *
  * Commands:
  *   HELLO.PING           -> "PONG <semantic version>"  (no keys, read-only: shows which build is loaded)

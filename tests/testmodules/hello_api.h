@@ -2,7 +2,7 @@
  * hello_api.h - the few Redis module API entry points the hello test module uses.
  *
  * Copyright: redisops.custom_modules contributors
- * GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+ * GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
  *
  * Written for this collection's tests; it is not redismodule.h. A Redis module reaches the
  * server's API through a lookup function whose pointer is the first field of the context

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """An action plugin with Ansible's plumbing mocked: the task, the loader (file search, vault) and the connection.
 
 `action_plugin(action, args, found, real=None, ...)` builds `action.ActionModule`: `found` is what the

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The redis_module_artifact action plugin: controller-side checks, probe, transfer only when needed, clean-up.
 
 Ansible's plumbing (module execution, temporary directory, file transfer) is mocked; the package

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which URLs the client accepts, what it says about the others, and the warnings it hands to the module.
 
 The password is sent with every request (basic authentication), so a URL that would expose it or

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Drive a module's main() the way Ansible does, and parse the JSON result it prints.
 
 `run_module(main, args, check_mode=False, diff=False)` returns a ModuleResult: the parsed result

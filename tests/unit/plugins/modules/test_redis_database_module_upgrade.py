@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """redis_database_module_upgrade through main(), against a fake cluster: databases, module objects, nodes with
 their artifacts, and upgrade actions that advance each time they are read."""
 

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """redis_module_artifact through main(), against an in-memory fake of one node's REST API.
 
 The fake keeps the node's artifact list, the cluster's nodes and allow_modules_upload, and a call

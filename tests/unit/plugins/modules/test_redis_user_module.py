@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """redis_user_module through main(), against an in-memory fake of the REST client.
 
 The fake keeps the cluster's state (module objects, databases, allow_modules_upload) and a call log,

@@ -1,5 +1,5 @@
 # Copyright: redisops.custom_modules contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One version rule and one key rule: the role's planning reads every version spelling as the modules do.
 
 The role's absent items go through _lifecycle.absent_entry (parse_version); the modules read versions
