@@ -241,10 +241,10 @@ def test_credential_type_injection(tmp_path, emulator, testmodules, inputs, ee_t
         assert emulator.writes(mark) == []
 
 
-@pytest.mark.xfail(strict=True, reason="role (issue 10 item 3): status.yml exits 0 when no node could be read")
 def test_status_fails_when_no_node_can_be_read(tmp_path, emulator):
     """No CA given and none trusted: every read fails TLS verification; the scheduled job must go red."""
     full = {"username": emulator.admin["username"], "password": emulator.admin["password"]}
     rc, out, _files = run_job(tmp_path, "status", emulator, "status", full, {}, {})
     assert emulator.admin["password"] not in out
     assert rc != 0, out
+    assert "The status report is incomplete" in out, out

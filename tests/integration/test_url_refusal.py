@@ -205,12 +205,13 @@ def test_role_deploy_refuses_http_node_url(ansible_run, listener, testmodules, t
 
 
 def test_status_playbook_refuses_http_node_url(ansible_run, listener, testmodules, tmp_path):
-    # The report lists unreadable clusters and nodes with their error; it fails the run only when
-    # asked to fail on drift (an unreadable cluster counts as drift).
+    # The report lists unreadable clusters and nodes with their error, and the run fails: a report
+    # that read nothing must not look green (no module_lifecycle_status_fail_on_drift needed).
     target = listener()
     run = ansible_run(STATUS, inventory=role_inventory(tmp_path, target.url), verbosity=3,
-                      extra_vars=role_vars(testmodules, module_lifecycle_status_fail_on_drift=True))
+                      extra_vars=role_vars(testmodules))
     assert_refused(run, target)
+    assert "The status report is incomplete" in run.output, run
     assert "cannot read the module objects: url %s uses plain HTTP" % target.url in run.output, run
     assert "UNREADABLE node1: url %s uses plain HTTP" % target.url in run.output, run
 
