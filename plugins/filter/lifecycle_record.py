@@ -23,6 +23,12 @@ description:
   - V(objects_removed), the module objects deleted (loops whose items P(redisops.custom_modules.lifecycle_todo#filter)
     chose with V(object_removals)); then each node's artifacts to delete are chosen.
   - V(artifacts_removed), the artifacts deleted (one registered result per host of O(hosts)).
+  - V(cluster_nodes), the whole-cluster reads before prune (the C(results) of a loop of
+    M(redisops.custom_modules.redis_module_artifact_info) with C(cluster_nodes=true) over the items
+    P(redisops.custom_modules.lifecycle_todo#filter) chose with V(prune_reads)); prune goes ahead on a cluster only when
+    every node outside the play could be read and lists every present package. Record them before V(objects_removed).
+  - V(outside_removed), the pruned artifacts deleted from the nodes outside the play (the C(results) of a loop over
+    V(outside_removals)).
   - A failed item becomes an error of its cluster, naming the node; the summary reports it and fails the cluster's hosts.
 author:
   - redisops maintainers (@redisops)
@@ -34,11 +40,12 @@ options:
   step:
     description: Which step the results come from.
     type: str
-    choices: [checks, creates, uploads, objects_removed, artifacts_removed]
+    choices: [checks, creates, uploads, objects_removed, artifacts_removed, cluster_nodes, outside_removed]
     required: true
   results:
     description:
-      - For V(creates) and V(objects_removed) without O(hosts), the C(results) of the looped task.
+      - For V(creates) and V(objects_removed) without O(hosts), and for V(cluster_nodes) and V(outside_removed), the
+        C(results) of the looped task.
       - For V(checks), V(uploads), V(artifacts_removed), and V(creates) and V(objects_removed) with O(hosts), each
         host's registered result, in the order of O(hosts).
     type: list
@@ -85,7 +92,7 @@ from ansible.module_utils.common._collections_compat import Mapping
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
 
-STEPS = ('checks', 'creates', 'uploads', 'objects_removed', 'artifacts_removed')
+STEPS = ('checks', 'creates', 'uploads', 'objects_removed', 'artifacts_removed', 'cluster_nodes', 'outside_removed')
 
 
 def _pairs(hosts, results):
@@ -112,6 +119,10 @@ def lifecycle_record(run, step, results, hosts=None, prune=False, play_runs=None
         return _lifecycle.record_uploads(run, _pairs(hosts, results))
     if step == 'artifacts_removed':
         return _lifecycle.record_artifact_removals(run, _pairs(hosts, results))
+    if step == 'cluster_nodes':
+        return _lifecycle.record_cluster_nodes(run, results)
+    if step == 'outside_removed':
+        return _lifecycle.record_outside_removals(run, results)
     if hosts is not None:
         results = [item for dummy, registered in _pairs(hosts, results) for item in registered.get('results') or []]
     return _lifecycle.record_object_removals(run, results, prune, [(name, (play_runs or {}).get(name)) for name in play_hosts or []])

@@ -21,6 +21,11 @@ description:
     cluster in the play lists them (O(play_runs)). A cluster with an error is left alone. With O(host), only the
     clusters whose first host it is.
   - V(artifact_removals), the artifacts to delete from O(host), C([{module_name, version, key}]).
+  - V(prune_reads), with O(prune), the clusters to read whole before prune, C([{cluster, url, leader, skip}]), those
+    where prune has something to remove and every node of the play is verified; C(skip) the URLs of the play's nodes
+    (the others are read at their address). With O(host), only the clusters whose first host it is.
+  - V(outside_removals), the pruned artifacts to delete from the nodes of a cluster outside the play (job slices,
+    C(--limit)), C([{cluster, leader, node, url, module_name, version, key}]).
   - V(restore), where to set C(allow_modules_upload) back to false, C([{cluster, via, url}]), through a host of O(hosts).
   - V(errors), the errors of the cluster of O(host).
 author:
@@ -33,22 +38,23 @@ options:
   what:
     description: Which work to return.
     type: str
-    choices: [creates, uploads, object_removals, artifact_removals, restore, errors]
+    choices: [creates, uploads, object_removals, artifact_removals, prune_reads, outside_removals, restore, errors]
     required: true
   host:
-    description: The host, for V(creates), V(uploads), V(object_removals), V(artifact_removals) and V(errors).
+    description: The host, for V(creates), V(uploads), V(object_removals), V(artifact_removals), V(prune_reads) and
+      V(errors).
     type: str
   hosts:
     description: For V(restore), the hosts still in the play.
     type: list
     elements: str
   prune:
-    description: For V(object_removals), whether the other versions of the present modules are removed.
+    description: For V(object_removals) and V(prune_reads), whether the other versions of the present modules are removed.
     type: bool
     default: false
   play_runs:
     description:
-      - For V(object_removals), the plan (C(_module_lifecycle_run)) of each host of the play that has one, by host; a
+      - For V(object_removals) and V(prune_reads), the plan (C(_module_lifecycle_run)) of each host of the play that has one, by host; a
         host of O(play_hosts) without one has not run yet.
     type: dict
   play_hosts:
@@ -91,12 +97,16 @@ def lifecycle_todo(run, what, host=None, hosts=None, prune=False, play_runs=None
         return _lifecycle.object_removals(run, prune, [(name, (play_runs or {}).get(name)) for name in play_hosts or []], host)
     if what == 'artifact_removals':
         return _lifecycle.host_removals(run, host)
+    if what == 'prune_reads':
+        return _lifecycle.prune_reads(run, prune, [(name, (play_runs or {}).get(name)) for name in play_hosts or []], host)
+    if what == 'outside_removals':
+        return _lifecycle.outside_removals(run)
     if what == 'restore':
         return _lifecycle.restore_targets(run, hosts or [])
     if what == 'errors':
         return _lifecycle.cluster_errors(run, host)
-    raise AnsibleFilterError('lifecycle_todo: what must be creates, uploads, object_removals, artifact_removals, restore or '
-                             'errors, not %s' % what)
+    raise AnsibleFilterError('lifecycle_todo: what must be creates, uploads, object_removals, artifact_removals, prune_reads, '
+                             'outside_removals, restore or errors, not %s' % what)
 
 
 class FilterModule(object):

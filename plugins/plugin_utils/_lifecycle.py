@@ -475,6 +475,144 @@ def cluster_verified(name, play_runs):
     return True
 
 
+# Job slices (AWX), --limit and concurrent runs: the play may hold only some nodes of a cluster. Before prune
+# removes anything, every node of the cluster is read (GET /v1/nodes, then each node the play does not hold, at its
+# address); prune goes ahead only when each of them lists every present package, and then also removes the pruned
+# artifacts from those nodes, so the cluster ends as one run over all its nodes would leave it.
+
+def prune_keys(run, cluster):
+    """The keys only prune would remove from this cluster (module objects, or artifacts of its nodes in this run)."""
+    by_prune, by_absent = _unwanted(run, True), _unwanted(run, False)
+    keys = set(cluster['keys'])
+    for host in cluster['hosts']:
+        keys.update(run['nodes'][host]['keys'])
+    return sorted(key for key in keys
+                  if by_prune(key, key.rsplit('/', 1)[0]) and not by_absent(key, key.rsplit('/', 1)[0]))
+
+
+def play_urls(name, play_runs):
+    """The URLs of the play's hosts of cluster ``name`` (their nodes are verified by the play itself)."""
+    urls = []
+    for host, host_run in play_runs:
+        node = (host_run or {}).get('nodes', {}).get(host)
+        if node is not None and node['cluster'] == name and node.get('url') and node['url'] not in urls:
+            urls.append(node['url'])
+    return urls
+
+
+def prune_reads(run, prune, play_runs, host=None):
+    """The clusters to read whole before prune, ``[{cluster, url, leader, skip}]``: those where prune has something to
+    remove, verified on every node of the play and without an error; ``skip`` the URLs of the play's nodes. With
+    ``host``, only the clusters it leads. Empty without ``prune``: no read at all (a no-op run reads nothing more)."""
+    if not prune:
+        return []
+    out = []
+    for cluster in run['clusters']:
+        name = cluster['name']
+        if run['errors'].get(name) or (host is not None and cluster['leader'] != host):
+            continue
+        if not prune_keys(run, cluster) or not cluster_verified(name, play_runs):
+            continue
+        out.append(dict(cluster=name, url=cluster['url'], leader=cluster['leader'], skip=play_urls(name, play_runs)))
+    return out
+
+
+def node_label(node):
+    return 'node %s (%s)' % (node.get('uid'), node.get('addr') or node.get('url') or 'no address')
+
+
+def cluster_nodes_check(run, nodes):
+    """Whether prune may go ahead on a cluster, from every node of it (redis_module_artifact_info's ``nodes``):
+    ``{ok, problems, outside}``. Each node not skipped (not in the play) must be readable and list every present
+    package; ``outside`` holds those nodes with their keys, for the removal of the pruned artifacts."""
+    problems, outside = [], []
+    for node in nodes or []:
+        if node.get('skipped'):
+            continue
+        where = '%s, not in this run' % node_label(node)
+        if node.get('error') is not None or not isinstance(node.get('artifacts'), list):
+            problems.append('%s could not be read: %s' % (where, node.get('error') or 'no listing'))
+            continue
+        keys = keys_of(node['artifacts'])
+        lacking = [pkg['label'] for pkg in run['present'] if pkg['key'] not in keys]
+        if lacking:
+            problems.append('%s lacks %s' % (where, ', '.join(lacking)))
+        outside.append(dict(uid=node.get('uid'), addr=node.get('addr'), url=node.get('url'), label=node_label(node),
+                            keys=keys, removals=[]))
+    if not nodes:
+        problems.append('GET /v1/nodes listed no node')
+    return dict(ok=not problems, problems=problems, outside=[] if problems else outside)
+
+
+def record_cluster_nodes(run, results):
+    """Fold the whole-cluster reads (loop items from prune_reads) into the run: each cluster's ``prune_check``."""
+    run = copy.deepcopy(run)
+    for res in results or []:
+        item = res.get('item') or {}
+        cluster = cluster_of(run, item.get('cluster'))
+        if cluster is None or res.get('skipped'):
+            continue
+        if res.get('failed'):
+            cluster['prune_check'] = dict(ok=False, outside=[], problems=[
+                'the nodes of the cluster could not be read through %s: %s' % (item.get('leader'), res.get('msg') or 'failed')])
+        else:
+            cluster['prune_check'] = cluster_nodes_check(run, res.get('nodes'))
+    return run
+
+
+def prune_allowed(cluster, play_runs):
+    """Prune may remove versions from this cluster: every node of the play verified, and every node of the
+    cluster outside the play read and listing every present package (record_cluster_nodes)."""
+    check = cluster.get('prune_check') or {}
+    return bool(check.get('ok')) and cluster_verified(cluster['name'], play_runs)
+
+
+def prune_skipped(run):
+    """One message per cluster where the whole-cluster read stopped prune."""
+    out = []
+    for cluster in run['clusters']:
+        check = cluster.get('prune_check')
+        if check and not check['ok']:
+            out.append('prune skipped on cluster %s: nothing was pruned there, because a node this run does not verify '
+                       'may still need the other versions: %s. Run the playbook again once every node lists the present '
+                       'version(s) (with job slices, the last slice to finish usually does).'
+                       % (cluster['name'], '; '.join(check['problems'])))
+    return out
+
+
+def outside_removals(run):
+    """The pruned artifacts to delete from the nodes outside the play, ``[{cluster, leader, node, url, module_name,
+    version, key}]``, chosen by record_object_removals (only where the module object is gone)."""
+    out = []
+    for cluster in run['clusters']:
+        if run['errors'].get(cluster['name']):
+            continue
+        for node in (cluster.get('prune_check') or {}).get('outside') or []:
+            for key in node.get('removals') or []:
+                name, version = key.rsplit('/', 1)
+                out.append(dict(cluster=cluster['name'], leader=cluster['leader'], node=node['label'], url=node['url'],
+                                module_name=name, version=coerce_version(version, version), key=key))
+    return out
+
+
+def record_outside_removals(run, results):
+    """Fold the deletions on the nodes outside the play (loop items from outside_removals) into the run."""
+    run = copy.deepcopy(run)
+    for res in results or []:
+        item = res.get('item') or {}
+        name = item.get('cluster')
+        if cluster_of(run, name) is None or res.get('skipped'):
+            continue
+        if res.get('failed'):
+            run['errors'][name].append('artifact removal on %s, not in this run: %s' % (item.get('node'), res.get('msg') or 'failed'))
+            continue
+        if res.get('changed'):
+            run['changes'][name].append('artifact deleted: %s' % item.get('key'))
+        if isinstance(res.get('artifacts'), list) and item.get('key') in keys_of(res['artifacts']):
+            run['errors'][name].append('verification: still listed on %s: %s' % (item.get('node'), item.get('key')))
+    return run
+
+
 def object_removals(run, prune, play_runs, host=None):
     """The module objects to delete, ``[{cluster, url, leader, module_name, version, key, label, prune}]``.
 
@@ -487,7 +625,7 @@ def object_removals(run, prune, play_runs, host=None):
     for cluster in run['clusters']:
         if run['errors'].get(cluster['name']) or (host is not None and cluster['leader'] != host):
             continue
-        verified = cluster_verified(cluster['name'], play_runs) if prune else False
+        verified = prune_allowed(cluster, play_runs) if prune else False
         absent_keys = set(entry['key'] for entry in run['absent'])
         for obj in cluster['modules']:
             if unwanted(obj['key'], obj['module_name'], allow_prune=verified):
@@ -527,13 +665,16 @@ def record_object_removals(run, results, prune, play_runs):
         cluster['modules'] = [obj for obj in cluster['modules'] if obj['key'] != item['key']]
     unwanted = _unwanted(run, prune)
     for cluster in run['clusters']:
-        verified = cluster_verified(cluster['name'], play_runs) if prune else False
+        verified = prune_allowed(cluster, play_runs) if prune else False
         for host in cluster['hosts']:
             node = run['nodes'][host]
             node['removals'] = [] if run['errors'].get(cluster['name']) else [
                 key for key in node['keys']
                 if key not in cluster['keys'] and unwanted(key, key.rsplit('/', 1)[0], allow_prune=verified)]
-    run['warnings'] = warnings
+        for node in (cluster.get('prune_check') or {}).get('outside') or []:
+            node['removals'] = [] if run['errors'].get(cluster['name']) or not verified else [
+                key for key in node['keys'] if key not in cluster['keys'] and unwanted(key, key.rsplit('/', 1)[0])]
+    run['warnings'] = prune_skipped(run) + warnings
     return run
 
 
@@ -612,6 +753,9 @@ def summary(run, check_mode=False, allow_uploads=False):
             lines.append('  no change')
         if name in (run.get('uploads_enabled') or []):
             lines.append('  allow_modules_upload %senabled%s' % (would, ', restored to false' if temporary else ' (left on)'))
+        check = cluster.get('prune_check')
+        if check and not check['ok']:
+            lines.append('  prune skipped: %s' % '; '.join(check['problems']))
         for error in errors:
             lines.append('  ERROR ' + error)
     return lines
