@@ -18,7 +18,7 @@ description:
   - Each node has its own artifacts, so run it once per node, like M(redisops.custom_modules.redis_module_artifact).
     Either on the node itself (O(url) keeps its default C(https://localhost:9443)), or delegated to the controller with
     O(url) set to the node's address.
-  - With O(cluster_nodes=true), also the artifacts of every node of the cluster: C(GET /v1/nodes) through O(url),
+  - With O(cluster_nodes=true), also the artifacts of every node of the cluster, from C(GET /v1/nodes) through O(url),
     then each node's listing through its address (C(addr)), with the same credentials, scheme, port and TLS settings
     (RV(nodes)). A node that cannot be read is reported with its error instead of failing the task.
   - Read-only; never reports a change.
