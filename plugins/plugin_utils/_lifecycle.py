@@ -490,20 +490,12 @@ def prune_keys(run, cluster):
                   if by_prune(key, key.rsplit('/', 1)[0]) and not by_absent(key, key.rsplit('/', 1)[0]))
 
 
-def play_urls(name, play_runs):
-    """The URLs of the play's hosts of cluster ``name`` (their nodes are verified by the play itself)."""
-    urls = []
-    for host, host_run in play_runs:
-        node = (host_run or {}).get('nodes', {}).get(host)
-        if node is not None and node['cluster'] == name and node.get('url') and node['url'] not in urls:
-            urls.append(node['url'])
-    return urls
-
-
 def prune_reads(run, prune, play_runs, host=None):
     """The clusters to read whole before prune, ``[{cluster, url, leader, skip}]``: those where prune has something to
-    remove, verified on every node of the play and without an error; ``skip`` the URLs of the play's nodes. With
-    ``host``, only the clusters it leads. Empty without ``prune``: no read at all (a no-op run reads nothing more)."""
+    remove, verified on every node of the play and without an error; ``skip`` the URLs of this batch's nodes (they
+    delete their own artifacts; the nodes of earlier serial batches are read, and pruned, like those outside the
+    play). With ``host``, only the clusters it leads. Empty without ``prune``: no read at all (a no-op run reads
+    nothing more)."""
     if not prune:
         return []
     out = []
@@ -513,7 +505,11 @@ def prune_reads(run, prune, play_runs, host=None):
             continue
         if not prune_keys(run, cluster) or not cluster_verified(name, play_runs):
             continue
-        out.append(dict(cluster=name, url=cluster['url'], leader=cluster['leader'], skip=play_urls(name, play_runs)))
+        skip = []
+        for member in cluster['hosts']:
+            if run['nodes'][member]['url'] not in skip:
+                skip.append(run['nodes'][member]['url'])
+        out.append(dict(cluster=name, url=cluster['url'], leader=cluster['leader'], skip=skip))
     return out
 
 
@@ -529,7 +525,7 @@ def cluster_nodes_check(run, nodes):
     for node in nodes or []:
         if node.get('skipped'):
             continue
-        where = '%s, not in this run' % node_label(node)
+        where = '%s, not in this run (or batch)' % node_label(node)
         if node.get('error') is not None or not isinstance(node.get('artifacts'), list):
             problems.append('%s could not be read: %s' % (where, node.get('error') or 'no listing'))
             continue
@@ -604,7 +600,8 @@ def record_outside_removals(run, results):
         if cluster_of(run, name) is None or res.get('skipped'):
             continue
         if res.get('failed'):
-            run['errors'][name].append('artifact removal on %s, not in this run: %s' % (item.get('node'), res.get('msg') or 'failed'))
+            run['errors'][name].append('artifact removal on %s, not in this run (or batch): %s'
+                                       % (item.get('node'), res.get('msg') or 'failed'))
             continue
         if res.get('changed'):
             run['changes'][name].append('artifact deleted: %s' % item.get('key'))

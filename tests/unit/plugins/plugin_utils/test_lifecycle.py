@@ -405,10 +405,10 @@ V1, V2 = art('hello', 10000), art('hello', 20000)
     # a node outside the play with the present version (and the old one): prune may go, and removes it there too
     ([in_play(1, 'a'), in_play(2, 'b'), outside(3, '10.0.0.3', [V1, V2])], True, [], [('node 3 (10.0.0.3)', ['hello/10000', 'hello/20000'])]),
     # a node outside the play without it
-    ([in_play(1, 'a'), outside(3, '10.0.0.3', [V1])], False, ['node 3 (10.0.0.3), not in this run lacks hello 2.0.0 (20000)'], []),
+    ([in_play(1, 'a'), outside(3, '10.0.0.3', [V1])], False, ['node 3 (10.0.0.3), not in this run (or batch) lacks hello 2.0.0 (20000)'], []),
     # unreadable
     ([in_play(1, 'a'), outside(3, '10.0.0.3', error='cannot connect: refused')], False,
-     ['node 3 (10.0.0.3), not in this run could not be read: cannot connect: refused'], []),
+     ['node 3 (10.0.0.3), not in this run (or batch) could not be read: cannot connect: refused'], []),
     ([], False, ['GET /v1/nodes listed no node'], []),
 ])
 def test_cluster_nodes_check(listed, ok, problems, outside):
@@ -421,7 +421,7 @@ def test_cluster_nodes_check(listed, ok, problems, outside):
 @pytest.mark.parametrize('result, pruned, skipped', [
     (cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'), outside(3, '10.0.0.3', [V1, V2])]), ['hello/10000'], None),
     (cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'), outside(3, '10.0.0.3', [V1])]), [],
-     'node 3 (10.0.0.3), not in this run lacks hello 2.0.0 (20000)'),
+     'node 3 (10.0.0.3), not in this run (or batch) lacks hello 2.0.0 (20000)'),
     (cluster_read(failed=True, msg='HTTP 503 node_unavailable'), [],
      'the nodes of the cluster could not be read through a: HTTP 503 node_unavailable'),
 ])
@@ -460,7 +460,7 @@ def test_outside_artifacts_are_kept_while_their_module_object_stays():
     (dict(changed=True, artifacts=[V2]), 'artifact deleted: hello/10000', None),
     # deleted meanwhile by another run (a concurrent slice): no change, no error
     (dict(changed=False, artifacts=[V2]), None, None),
-    (dict(failed=True, msg='HTTP 503'), None, 'artifact removal on node 3 (10.0.0.3), not in this run: HTTP 503'),
+    (dict(failed=True, msg='HTTP 503'), None, 'artifact removal on node 3 (10.0.0.3), not in this run (or batch): HTTP 503'),
     (dict(changed=True, artifacts=[V1, V2]), 'artifact deleted: hello/10000', 'verification: still listed on node 3 (10.0.0.3): hello/10000'),
 ])
 def test_record_outside_removals(result, change, error):
@@ -472,9 +472,22 @@ def test_record_outside_removals(result, change, error):
     assert run['errors']['c1'] == ([error] if error else [])
 
 
-def test_play_urls_are_the_play_hosts_of_the_cluster():
-    run = L.plan([entry(PKG2)], [], nodes('c1:a,b', 'c2:z'), *reads(), prune=True)
-    assert L.play_urls('c1', [('a', run), ('z', run), ('b', run), ('q', None)]) == ['https://a:9443', 'https://b:9443']
+def test_serial_the_nodes_of_earlier_batches_are_read_and_pruned_like_those_outside_the_play():
+    """Batch 2 holds b; a was verified in batch 1: a is read at its address, and loses the pruned version too."""
+    modules = [obj('hello', 10000, '1.0.0'), obj('hello', 20000, '2.0.0')]
+    batch1 = L.plan([entry(PKG2)], [], nodes('c1:a'), {'c1': {'modules': modules}},
+                    {'a': {'artifacts': [V1, V2]}}, prune=True)
+    batch2 = L.plan([entry(PKG2)], [], nodes('c1:b'), {'c1': {'modules': modules}},
+                    {'b': {'artifacts': [V1, V2]}}, prune=True)
+    play = [('a', batch1), ('b', batch2)]
+    assert L.prune_reads(batch1, True, [('a', batch1), ('b', None)]) == []  # batch 1: b not seen yet
+    reads = L.prune_reads(batch2, True, play)
+    assert reads == [dict(cluster='c1', url='https://b:9443', leader='b', skip=['https://b:9443'])]
+    run = L.record_cluster_nodes(batch2, [cluster_read(leader='b', nodes_listed=[outside(1, 'a', [V1, V2]), in_play(2, 'b')])])
+    removal = L.object_removals(run, True, play)
+    run = L.record_object_removals(run, [dict(item=removal[0], changed=True)], True, play)
+    assert [r['key'] for r in L.host_removals(run, 'b')] == ['hello/10000']
+    assert [(r['url'], r['key']) for r in L.outside_removals(run)] == [('https://a:9443', 'hello/10000')]
 
 
 # -- drift ---------------------------------------------------------------------------------------------
