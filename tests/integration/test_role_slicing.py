@@ -21,6 +21,7 @@ from tests.integration.conftest import ansible_env
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEPLOY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "deploy.yml")
+REMOVE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "remove.yml")
 ARTIFACTS = "/v2/local/modules/user-defined/artifacts"
 CLUSTERS = {"c1": 3, "c2": 2}
 
@@ -91,7 +92,7 @@ def deploy(emulator_factory, tmp_path):
     """deploy(inventories, **vars): start one ansible-playbook per inventory at once, wait for all; [Run]."""
     counter = [0]
 
-    def run(emulator, inventories, **extra):
+    def run(emulator, inventories, playbook=DEPLOY, **extra):
         admin = emulator.admin
         data = {"module_lifecycle_username": admin["username"], "module_lifecycle_password": admin["password"],
                 "module_lifecycle_ca_path": emulator.ca_file, "module_lifecycle_allow_uploads": "temporary"}
@@ -103,7 +104,7 @@ def deploy(emulator_factory, tmp_path):
             work.mkdir()
             extra_file = work / "extra_vars.yml"
             extra_file.write_text(yaml.safe_dump(data))
-            cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), DEPLOY, "-i", inventory,
+            cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-i", inventory,
                    "-e", "@%s" % extra_file]
             procs.append(subprocess.Popen(cmd, cwd=str(work), env=ansible_env(work), stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE, text=True))
@@ -160,6 +161,14 @@ def test_three_slices_deploy_with_temporary_uploads(emulator_factory, deploy, te
     assert puts, log
     overlap(emulator, 0)
     converged(emulator, deploy, testmodules.v1["path"])
+
+    # the same slices remove it: every slice tries to delete each module object (404 for the losers)
+    overlap(emulator, 0.2, "c1-node3", 1)
+    runs = deploy(emulator, slice_inventories(emulator, tmp_path, 3), playbook=REMOVE,
+                  module_lifecycle_artifacts=[{"src": testmodules.v1["path"]}])
+    for run in runs:
+        assert run.clean, run
+    assert state(emulator) == expected(emulator, [])
 
 
 def test_two_full_runs_at_once(emulator_factory, deploy, testmodules):
