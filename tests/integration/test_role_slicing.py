@@ -56,8 +56,8 @@ def slice_inventories(emulator, tmp_path, k, hosts=None):
     nothing of the other hosts (not in any group, no hostvars). ``hosts`` gives the slices by hand instead."""
     with open(emulator.inventory_path) as handle:
         full = yaml.safe_load(handle)
-    order = [(group, host) for group, data in full["all"]["children"].items() for host in data["hosts"]]
-    slices = hosts or [[host for _, host in order[i::k]] for i in range(k)]
+    order = [host for data in full["all"]["children"].values() for host in data["hosts"]]
+    slices = hosts or [order[i::k] for i in range(k)]
     paths = []
     for index, wanted in enumerate(slices):
         inventory = {"all": {"vars": full["all"]["vars"], "children": {}}}

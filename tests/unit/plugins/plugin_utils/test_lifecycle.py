@@ -377,8 +377,8 @@ def test_prune_keys(modules, listed, absent, keys):
     (False, lambda run: [('a', run), ('b', run)], None, []),
     (True, lambda run: [('a', run), ('b', run)], None,
      [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])]),
-    (True, lambda run: [('a', run), ('b', run)], 'a', [dict(cluster='c1', url='https://a:9443', leader='a',
-                                                             skip=['https://a:9443', 'https://b:9443'])]),
+    (True, lambda run: [('a', run), ('b', run)], 'a',
+     [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])]),
     (True, lambda run: [('a', run), ('b', run)], 'b', []),
     # a host of the play not run yet (a later serial batch): no read yet, prune waits as before
     (True, lambda run: [('a', run), ('b', run), ('c', None)], None, []),
