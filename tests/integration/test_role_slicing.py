@@ -200,12 +200,18 @@ def test_three_slices_prune_an_old_version(emulator_factory, deploy, testmodules
     converged(emulator, deploy, testmodules.v2["path"], module_lifecycle_prune=True)
 
 
-def test_slice_does_not_prune_while_a_node_outside_it_lacks_the_new_version(emulator_factory, deploy, testmodules, tmp_path):
+# run_from node: the modules run on each node (here, as in molecule/multi_cluster, the local URL is the node's own)
+ON_NODE = {"module_lifecycle_run_from": "node", "module_lifecycle_local_url": "{{ module_lifecycle_node_url }}"}
+
+
+@pytest.mark.parametrize("where", [{}, ON_NODE], ids=["controller", "node"])
+def test_slice_does_not_prune_while_a_node_outside_it_lacks_the_new_version(emulator_factory, deploy, testmodules, tmp_path,
+                                                                            where):
     emulator = emulator_factory(clusters={"c1": 3})
     first = deploy(emulator, [emulator.inventory_path], module_lifecycle_artifacts=[{"src": testmodules.v1["path"]}])[0]
     assert first.clean, first
     slice12, slice3 = slice_inventories(emulator, tmp_path, 2, hosts=[["c1-node1", "c1-node2"], ["c1-node3"]])
-    v2 = dict(module_lifecycle_artifacts=[{"src": testmodules.v2["path"]}], module_lifecycle_prune=True)
+    v2 = dict(module_lifecycle_artifacts=[{"src": testmodules.v2["path"]}], module_lifecycle_prune=True, **where)
 
     # c1-node3 (outside the slice) lacks 2.0.0: nothing of 1.0.0 is removed, and the run says why
     mark = emulator.mark()
