@@ -27,6 +27,8 @@ description:
   - V(upgrades), the database O(host) upgrades in round O(index),
     C([{cluster, url, leader, uid, name, upgrades, node_urls, label}]) or C([]) (O(host) leads no cluster with an
     upgrade due, the round is past its cluster's databases, or an earlier upgrade of its cluster failed).
+  - V(upgrades_waiting), lines naming the clusters of the batch whose database upgrades do not run now (not every
+    node of the cluster in the play verified yet, or the cluster failed before).
   - V(restore), where to set C(allow_modules_upload) back to false, C([{cluster, via, url}]), through a host of O(hosts).
   - V(errors), the errors of the cluster of O(host).
 author:
@@ -39,7 +41,8 @@ options:
   what:
     description: Which work to return.
     type: str
-    choices: [creates, uploads, object_removals, artifact_removals, upgrade_rounds, upgrades, restore, errors]
+    choices: [creates, uploads, object_removals, artifact_removals, upgrade_rounds, upgrades, upgrades_waiting, restore,
+              errors]
     required: true
   host:
     description: The host, for V(creates), V(uploads), V(object_removals), V(artifact_removals), V(upgrades) and V(errors).
@@ -58,7 +61,7 @@ options:
     default: false
   play_runs:
     description:
-      - For V(object_removals), V(upgrade_rounds) and V(upgrades), the plan (C(_module_lifecycle_run)) of each host of the play that has one, by host; a
+      - For V(object_removals), V(upgrade_rounds), V(upgrades) and V(upgrades_waiting), the plan (C(_module_lifecycle_run)) of each host of the play that has one, by host; a
         host of O(play_hosts) without one has not run yet.
     type: dict
   play_hosts:
@@ -105,12 +108,14 @@ def lifecycle_todo(run, what, host=None, hosts=None, prune=False, play_runs=None
         return _lifecycle.upgrade_rounds(run, [(name, (play_runs or {}).get(name)) for name in play_hosts or []])
     if what == 'upgrades':
         return _lifecycle.upgrade_todo(run, host, int(index), [(name, (play_runs or {}).get(name)) for name in play_hosts or []])
+    if what == 'upgrades_waiting':
+        return _lifecycle.upgrade_waiting(run, [(name, (play_runs or {}).get(name)) for name in play_hosts or []])
     if what == 'restore':
         return _lifecycle.restore_targets(run, hosts or [])
     if what == 'errors':
         return _lifecycle.cluster_errors(run, host)
     raise AnsibleFilterError('lifecycle_todo: what must be creates, uploads, object_removals, artifact_removals, '
-                             'upgrade_rounds, upgrades, restore or errors, not %s' % what)
+                             'upgrade_rounds, upgrades, upgrades_waiting, restore or errors, not %s' % what)
 
 
 class FilterModule(object):

@@ -845,6 +845,23 @@ def upgrade_rounds(run, play_runs):
     return list(range(max([len(cluster['upgrades']) for cluster in _upgrading(run, play_runs)] or [0])))
 
 
+def upgrade_waiting(run, play_runs):
+    """Why the upgrades due on a cluster of the batch do not run now (lines for the log): its nodes of the play are
+    not all verified yet (with ``serial``, a later batch), or the cluster failed before."""
+    lines = []
+    ready = [cluster['name'] for cluster in _upgrading(run, play_runs)]
+    for cluster in run['clusters']:
+        if not cluster.get('upgrades') or cluster['name'] in ready or cluster.get('upgraded'):
+            continue  # nothing due, running now, or ran (record_upgrades reported it)
+        names = ', '.join(db['name'] for db in cluster['upgrades'])
+        if run['errors'].get(cluster['name']):
+            lines.append('cluster %s: databases %s not upgraded (the cluster failed before; see the summary)' % (cluster['name'], names))
+        else:
+            lines.append('cluster %s: databases %s wait for every node of the cluster in the play to be verified (with '
+                         'serial, the batch that completes the play)' % (cluster['name'], names))
+    return lines
+
+
 def upgrade_todo(run, host, index, play_runs):
     """The database ``host`` upgrades in round ``index``: ``[{cluster, url, leader, uid, name, upgrades, node_urls,
     label}]`` or ``[]`` (not a leader, no such round, or its cluster failed: a failure stops the cluster's later

@@ -184,3 +184,67 @@ def test_a_failed_upgrade_stops_its_cluster_only(deploy, two_clusters, testmodul
     assert hello_of(emu, "c1-node1") == {"orders": ["2.0.0"], "billing": ["2.0.0"]}
     objects, artifacts = versions_of(emu, "c1-node1")
     assert objects == [20000] and set(map(tuple, artifacts.values())) == {(20000,)}
+
+
+def test_clusters_in_parallel_databases_one_at_a_time(deploy, two_clusters, testmodules, in_use):
+    emu = two_clusters
+    for node in ("c1-node1", "c2-node1"):
+        emu.fault(node, "action-time", 2)
+    run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=True)
+    assert run.rc == 0, run
+    log = [(e["method"], e["path"], e["node"][:2]) for e in run.requests]
+    orders, billing, ledger = (log.index(("POST", "/v1/bdbs/%d/upgrade" % in_use[name], cluster))
+                               for name, cluster in (("orders", "c1"), ("billing", "c1"), ("ledger", "c2")))
+    polls = dict((c, [i for i, (method, path, cluster) in enumerate(log) if path.startswith("/v1/actions/") and cluster == c])
+                 for c in ("c1", "c2"))
+    last_poll_of_orders = max(i for i in polls["c1"] if i < billing)
+    # each cluster's first database was started before the other's action ended (the clusters in parallel) ...
+    assert max(orders, ledger) < min(last_poll_of_orders, max(polls["c2"])), log
+    # ... and c1's second database only after its first one's action was read for the last time (one at a time)
+    assert last_poll_of_orders < billing, log
+
+
+def test_serial_batches_upgrade_once_the_cluster_is_complete(deploy, two_clusters, testmodules, in_use):
+    emu = two_clusters
+    # c1 is split over the two batches; its databases wait for the second one
+    run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=True, module_lifecycle_prune=True,
+                 module_lifecycle_serial=[1, 3])
+    assert run.rc == 0, run
+    assert "cluster c1: databases orders, billing wait for" in run.flat_output, run
+    # each cluster's databases through its first host of the batch that completed the cluster, once each
+    assert sorted(upgrade_posts(run.writes)) == sorted([("/v1/bdbs/%d/upgrade" % in_use["orders"], "c1-node2"),
+                                                        ("/v1/bdbs/%d/upgrade" % in_use["billing"], "c1-node2"),
+                                                        ("/v1/bdbs/%d/upgrade" % in_use["ledger"], "c2-node1")])
+    assert hello_of(emu, "c1-node1") == {"orders": ["2.0.0"], "billing": ["2.0.0"]}
+    # prune: the module objects went, and each node of the last batch pruned its artifact; c1-node1 (first batch,
+    # when 1.0.0 was still in use) keeps its 1.0.0 artifact until a run that has it in the batch that prunes
+    assert versions_of(emu, "c2-node1") == ([20000], {"c2-node1": [20000], "c2-node2": [20000]})
+    assert versions_of(emu, "c1-node1") == ([20000], {"c1-node1": [10000, 20000], "c1-node2": [20000]})
+    again = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=True, module_lifecycle_prune=True)
+    assert again.rc == 0 and upgrade_posts(again.writes) == [], again
+    assert versions_of(emu, "c1-node1") == ([20000], {"c1-node1": [20000], "c1-node2": [20000]})
+
+
+def test_run_from_node(deploy, two_clusters, testmodules, in_use):
+    emu = two_clusters
+    extra = dict(module_lifecycle_upgrade_databases=True, module_lifecycle_prune=True, module_lifecycle_run_from="node",
+                 module_lifecycle_local_url="{{ module_lifecycle_node_url }}")
+    run = deploy(testmodules.v2["path"], **extra)
+    assert run.rc == 0, run
+    assert len(upgrade_posts(run.writes)) == 3
+    assert hello_of(emu, "c1-node1") == {"orders": ["2.0.0"], "billing": ["2.0.0"]}
+    assert hello_of(emu, "c2-node1") == {"ledger": ["2.0.0"]}
+    for node in ("c1-node1", "c2-node1"):
+        objects, artifacts = versions_of(emu, node)
+        assert objects == [20000] and set(map(tuple, artifacts.values())) == {(20000,)}, (objects, artifacts)
+    again = deploy(testmodules.v2["path"], **extra)
+    assert again.rc == 0 and again.writes == [], again
+
+
+def test_a_cluster_partly_in_the_play_is_not_upgraded(deploy, two_clusters, testmodules, in_use):
+    # --limit to one node of c1: the module finds 1 URL for a 2-node cluster and sends nothing
+    run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=["orders"],
+                 module_lifecycle_hosts="c1-node1")
+    assert run.rc != 0 and upgrade_posts(run.writes) == [], run
+    assert "database upgrade of 'orders' failed" in run.flat_output and "node_urls lists 1" in run.flat_output, run
+    assert hello_of(two_clusters, "c1-node1")["orders"] == ["1.0.0"]
