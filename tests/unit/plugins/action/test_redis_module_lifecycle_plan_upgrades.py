@@ -7,7 +7,8 @@ from tests.unit.plugins.action.test_redis_module_lifecycle_plan_action import NO
 
 OLD = dict(module_name='hello', version=500, semantic_version='0.5.0', uid='old')
 NEW = dict(module_name='hello', version=10000, semantic_version='1.0.0', uid='new')
-C1, C2 = 'https://10.0.0.1:9443', 'https://10.0.1.1:9443'
+C1 = 'https://10.0.0.1:9443'
+C2 = 'https://10.0.1.1:9443'
 
 
 class Fleet(FakeFleet):
