@@ -133,6 +133,10 @@ def test_without_the_option_the_reads_are_those_of_before(deploy, testmodules, i
     # one module listing per cluster, one artifact listing per node, nothing else
     assert sorted((e["method"], e["path"]) for e in again.requests) == sorted(
         [("GET", "/v1/modules")] * 2 + [("GET", "/v2/local/modules/user-defined/artifacts")] * 4), again.requests
+    # 2.0.0 deployed earlier: a later run with the option has only the databases to upgrade (no prune: 1.0.0 stays)
+    run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=True)
+    assert run.rc == 0, run
+    assert [w[0] for w in run.writes] == ["POST"] * 3 and len(upgrade_posts(run.writes)) == 3, run.writes
 
 
 def test_a_list_of_names_upgrades_only_those(deploy, two_clusters, testmodules, in_use):
