@@ -804,7 +804,7 @@ def plan_upgrades(run, wanted, reads):
                                    _predicted_artifacts(run, cluster), listed, names)
         problems.extend('cluster %s: %s' % (cluster['name'], problem) for problem in decided['problems'])
         cluster['upgrades'] = decided['upgrades']
-    if wanted is not True and wanted:
+    if wanted is not True and wanted and reads:  # nothing read: no present module (a removal), nothing to upgrade
         missing = [name for name in wanted if name not in found]
         if missing:
             problems.append('no database named %s on cluster(s) %s (their databases: %s): fix module_lifecycle_upgrade_databases'

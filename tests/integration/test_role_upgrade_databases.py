@@ -133,7 +133,12 @@ def test_without_the_option_the_reads_are_those_of_before(deploy, testmodules, i
     # one module listing per cluster, one artifact listing per node, nothing else
     assert sorted((e["method"], e["path"]) for e in again.requests) == sorted(
         [("GET", "/v1/modules")] * 2 + [("GET", "/v2/local/modules/user-defined/artifacts")] * 4), again.requests
-    # 2.0.0 deployed earlier: a later run with the option has only the databases to upgrade (no prune: 1.0.0 stays)
+    # 2.0.0 deployed earlier: a later run with the option has only the databases to upgrade (no prune: 1.0.0 stays);
+    # in check mode with --diff, each database's module_list before and after, and no write
+    check = deploy(testmodules.v2["path"], check=True, diff=True, module_lifecycle_upgrade_databases=True)
+    assert check.rc == 0 and check.writes == [], check
+    assert '-            "semantic_version": "1.0.0"' in check.stdout and '+            "semantic_version": "2.0.0"' in check.stdout, check
+    assert "(check mode, would be) db ledger: hello 1.0.0 %s 2.0.0" % ARROW in check.output, check
     run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=True)
     assert run.rc == 0, run
     assert [w[0] for w in run.writes] == ["POST"] * 3 and len(upgrade_posts(run.writes)) == 3, run.writes

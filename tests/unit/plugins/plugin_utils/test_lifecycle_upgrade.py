@@ -226,3 +226,11 @@ def test_upgrade_line():
                                      dict(module_name='world', **{'from': '1.0.0', 'to': '1.1.0'})]) == \
         'db orders: hello 1.0.0 %s 2.0.0, world 1.0.0 %s 1.1.0' % (ARROW, ARROW)
     assert L.upgrade_line('orders', []) == 'db orders: up to date'
+
+
+def test_a_removal_run_reads_and_upgrades_nothing():
+    run = L.plan([], [], [dict(host='a', cluster='c1', url='https://a:9443')], {'c1': {'modules': V1}},
+                 {'a': {'artifacts': [], 'url': 'https://a:9443'}}, prune=False)
+    assert L.upgrade_reads(run, ['orders']) == [] and L.upgrade_reads(run, True) == []
+    planned, problems = L.plan_upgrades(run, ['orders'], {})
+    assert problems == [] and planned['clusters'][0]['upgrades'] == []
