@@ -61,7 +61,8 @@ options:
     default: false
   play_runs:
     description:
-      - For V(object_removals), V(upgrade_rounds), V(upgrades) and V(upgrades_waiting), the plan (C(_module_lifecycle_run)) of each host of the play that has one, by host; a
+      - For V(object_removals), V(upgrade_rounds), V(upgrades) and V(upgrades_waiting), the plan
+        (C(_module_lifecycle_run)) of each host of the play that has one, by host; a
         host of O(play_hosts) without one has not run yet.
     type: dict
   play_hosts:

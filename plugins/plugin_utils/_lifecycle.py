@@ -877,8 +877,8 @@ def upgrade_todo(run, host, index, play_runs):
 
 def upgrade_line(name, upgrades):
     """``db orders: hello 1.0.0 → 2.0.0`` (several modules joined by commas)."""
-    return 'db %s: %s' % (name, ', '.join('%s %s %s %s' % (u.get('module_name'), u.get('from'), ARROW, u.get('to'))
-                                           for u in upgrades or []) or 'up to date')
+    modules = ['%s %s %s %s' % (u.get('module_name'), u.get('from'), ARROW, u.get('to')) for u in upgrades or []]
+    return 'db %s: %s' % (name, ', '.join(modules) or 'up to date')
 
 
 def record_upgrades(run, registered_by_host, check_mode=False):

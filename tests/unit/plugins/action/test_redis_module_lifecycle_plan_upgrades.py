@@ -30,8 +30,8 @@ class Fleet(FakeFleet):
 
 
 def db(uid, name, semver='0.5.0', module_id='old'):
-    return dict(uid=uid, name=name, redis_version='8.2', module_list=[dict(module_id=module_id, module_name='hello',
-                                                                          semantic_version=semver)])
+    entry = dict(module_id=module_id, module_name='hello', semantic_version=semver)
+    return dict(uid=uid, name=name, redis_version='8.2', module_list=[entry])
 
 
 def fleet(c1_modules, c2_modules, bdbs=None):

@@ -74,8 +74,9 @@ def test_upgrade_reads_only_as_needed(modules, artifacts, wanted, reads):
     assert L.upgrade_reads(run, wanted) == reads
 
 
-def db_reads(run, bdbs, modules=V1):
-    return dict((c['name'], {'bdbs': bdbs.get(c['name'], []), 'modules': modules}) for c in run['clusters'])
+def db_reads(run, bdbs, modules=None):
+    return dict((c['name'], {'bdbs': bdbs.get(c['name'], []), 'modules': V1 if modules is None else modules})
+                for c in run['clusters'])
 
 
 @pytest.mark.parametrize('wanted, bdbs, upgrades, problem', [
