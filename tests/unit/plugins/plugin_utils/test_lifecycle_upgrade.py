@@ -198,6 +198,10 @@ def test_a_recorded_failure_stops_the_cluster_and_its_removals():
     # (the rounds are counted once, before the first: c1 no longer counts, c2's plan does)
     assert L.upgrade_rounds(after, play) == [0]
     assert L.upgrade_waiting(after, play) == []
+    # prune reads each cluster whole first (L.prune_reads); c1 failed, so only c2 is read (every node in the play)
+    assert [r['cluster'] for r in L.prune_reads(after, True, play)] == ['c2']
+    after = L.record_cluster_nodes(after, [dict(item=dict(cluster='c2', leader='c'),
+                                                nodes=[dict(uid=1, addr='c', skipped=True, artifacts=None, error=None)])])
     assert [r['cluster'] for r in L.object_removals(after, True, play)] == ['c2']
     assert L.cluster_errors(after, 'b') == after['errors']['c1'] and L.cluster_errors(after, 'c') == []
     lines = L.summary(after)
