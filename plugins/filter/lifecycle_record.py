@@ -23,10 +23,11 @@ description:
   - V(objects_removed), the module objects deleted (loops whose items P(redisops.custom_modules.lifecycle_todo#filter)
     chose with V(object_removals)); then each node's artifacts to delete are chosen.
   - V(artifacts_removed), the artifacts deleted (one registered result per host of O(hosts)).
-  - V(cluster_nodes), the whole-cluster reads before prune (the C(results) of a loop of
+  - V(cluster_nodes), the whole-cluster reads before the database upgrades and prune (the C(results) of a loop of
     M(redisops.custom_modules.redis_module_artifact_info) with C(cluster_nodes=true) over the items
-    P(redisops.custom_modules.lifecycle_todo#filter) chose with V(prune_reads)); prune goes ahead on a cluster only when
-    every node outside the play could be read and lists every present package. Record them before V(objects_removed).
+    P(redisops.custom_modules.lifecycle_todo#filter) chose with V(cluster_reads)); a cluster's databases are upgraded
+    and prune goes ahead on it only when every node outside this batch could be read and lists every present package.
+    Record them before V(upgrades) and V(objects_removed).
   - V(outside_removed), the pruned artifacts deleted from the nodes outside the play (the C(results) of a loop over
     V(outside_removals)).
   - "V(upgrades), one round of database upgrades (one registered result per host of O(hosts), each the loop of
@@ -64,15 +65,6 @@ options:
     description: For V(objects_removed), whether the other versions of the present modules are removed.
     type: bool
     default: false
-  play_runs:
-    description:
-      - For V(objects_removed) with O(prune), the plan (C(_module_lifecycle_run)) of each host of the play that has one,
-        by host; a host of O(play_hosts) without one has not run yet.
-    type: dict
-  play_hosts:
-    description: The hosts of O(play_runs) (C(ansible_play_hosts_all)).
-    type: list
-    elements: str
   check_mode:
     description:
       - For V(upgrades), whether the run is in check mode; a database the module predicts no upgrade for (its new
@@ -112,7 +104,7 @@ def _pairs(hosts, results):
     return list(zip(hosts, [result if isinstance(result, Mapping) else {} for result in results]))
 
 
-def lifecycle_record(run, step, results, hosts=None, prune=False, play_runs=None, play_hosts=None, check_mode=False):
+def lifecycle_record(run, step, results, hosts=None, prune=False, check_mode=False):
     """Filter: see DOCUMENTATION."""
     if not isinstance(run, Mapping) or 'nodes' not in run:
         raise AnsibleFilterError('lifecycle_record expects the plan of the module_lifecycle role (_module_lifecycle_run)')
@@ -138,7 +130,7 @@ def lifecycle_record(run, step, results, hosts=None, prune=False, play_runs=None
         return _lifecycle.record_outside_removals(run, results)
     if hosts is not None:
         results = [item for dummy, registered in _pairs(hosts, results) for item in registered.get('results') or []]
-    return _lifecycle.record_object_removals(run, results, prune, [(name, (play_runs or {}).get(name)) for name in play_hosts or []])
+    return _lifecycle.record_object_removals(run, results, prune)
 
 
 class FilterModule(object):

@@ -207,3 +207,28 @@ def select_databases(bdbs, modules, artifacts_by_node, wanted, module_names=None
         else:
             out['unchanged'].append(decided.database)
     return out
+
+
+BUSY_STATUS = 409
+
+
+def after_busy(status, replanned_changed, timed_out):
+    """What to do after ``POST /v1/bdbs/<uid>/upgrade`` answered ``status`` (an HTTP status; None: the request was not
+    refused), given the database as re-read since (``replanned_changed``: does it still need the upgrade? None: not
+    re-read yet) and whether the wait is over: ``'send'`` (POST, again), ``'wait'`` (sleep, re-read the database,
+    ask again), ``'done'`` (another run's upgrade brought it there: nothing to send), ``'timeout'`` or ``'fail'``.
+
+    The server answers 409 (``bdb_busy`` in the emulator) while another action runs on the database, for example the
+    same upgrade sent by a concurrent run (an AWX job slice): the database is re-read until it is free, and upgraded
+    only if it still needs it, so an upgraded database is never upgraded a second time.
+
+    >>> after_busy(409, None, False), after_busy(None, False, False), after_busy(None, True, False)
+    ('wait', 'done', 'send')
+    """
+    if status is not None and status != BUSY_STATUS:
+        return 'fail'
+    if replanned_changed is False:
+        return 'done'
+    if status == BUSY_STATUS:
+        return 'timeout' if timed_out else 'wait'
+    return 'send'

@@ -26,6 +26,10 @@ description:
     C(min_redis_version) must match), and, with O(check_artifacts=true), its artifact is on every node. The highest
     numeric version wins."
   - Idempotent. When every module is already at the newest allowed version, nothing is written.
+  - "Concurrent runs (AWX job slices, two playbooks at once): while another action runs on the database the server
+    answers 409 (C(bdb_busy)); the module then re-reads the database every O(poll_interval) seconds, up to O(wait_timeout),
+    and sends the upgrade only if the database still needs it. When the other run's upgrade brought it there, the module
+    returns C(changed=false) without sending anything: an upgraded database is never upgraded a second time."
   - Before anything is sent, the module refuses (naming the database and saying what to do) when a module has no
     allowed version, or when the newest allowed one is older than the one in use (Redis Enterprise refuses downgrades).
   - The upgrade restarts the database's shards. Run it for one database at a time, in a maintenance window, and read
@@ -189,6 +193,8 @@ action:
   description:
     - The upgrade's action as last read (C(action_uid), C(status), C(progress)) and C(progress_log), the distinct
       C(status)/C(progress) pairs seen while waiting. Empty when nothing was sent.
+    - C(busy_waits), how many times the server answered 409 because another action ran on the database (absent when
+      nothing was sent). With C(action_uid) null, another run's upgrade brought the database to the new versions.
   returned: always
   type: dict
   sample: {"action_uid": "0a1b...", "status": "completed", "progress": 100.0,
@@ -198,7 +204,7 @@ action:
 import time
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
-from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import entry_view, plan
+from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import after_busy, entry_view, plan
 from ansible_collections.redisops.custom_modules.plugins.module_utils._diff import make_diff
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import (
     RedisEnterpriseError,
@@ -304,6 +310,52 @@ def wait_for(module, client, action_uid, name, result):
         time.sleep(max(0.05, params['poll_interval']))
 
 
+def send_upgrade(module, client, bdb, modules, artifacts, body, result):
+    """POST the upgrade; while the server answers 409 (another action runs on the database, e.g. the same upgrade sent
+    by a concurrent run), re-read the database every poll_interval until wait_timeout and send it only if the database
+    still needs it. Returns the server's answer, or None when the database no longer needs the upgrade (``result`` then
+    says so: changed false, the database's modules as they are now)."""
+    params = module.params
+    name = bdb.get('name')
+    deadline = time.monotonic() + params['wait_timeout']
+    busy = 0
+    status, still = None, True
+    while True:
+        step = after_busy(status, still, time.monotonic() >= deadline)
+        if step == 'done':
+            result.update(changed=False, upgrades=[])
+            result['action'] = dict(action_uid=None, status=None, progress=None, progress_log=[], busy_waits=busy)
+            return None
+        if step == 'timeout':
+            raise failure("database '%s': another action has been running on it for %s s (the server answered 409 "
+                          "each time; a concurrent run or job slice may be upgrading it): follow it in GET /v1/actions, "
+                          "then run the task again, or raise wait_timeout. Nothing was sent."
+                          % (name, params['wait_timeout']), **dict(result, changed=False))
+        if step == 'wait':
+            time.sleep(max(0.05, params['poll_interval']))
+            now = client.get_bdb(bdb['uid']) or {}
+            replanned = plan(now, modules, artifacts)
+            still = replanned.changed
+            if not still:
+                result['module_list'] = replanned.after
+                if module._diff:
+                    result['diff'] = make_diff(dict(module_list=replanned.before), dict(module_list=replanned.after))
+            status = None
+            continue
+        try:
+            answer = client.upgrade_bdb(bdb['uid'], body) or {}
+            answer['busy_waits'] = busy
+            return answer
+        except RedisEnterpriseError as exc:
+            if after_busy(exc.status, True, False) == 'fail':
+                raise RedisEnterpriseError(
+                    "database '%s': %s" % (name, exc.description or exc.msg), method=exc.method, path=exc.path,
+                    status=exc.status, error_code=exc.error_code, description=exc.description,
+                    hint=exc.hint or upgrade_hint(exc.error_code), details=exc.details, extra=dict(result, changed=False))
+            busy += 1
+            status = exc.status
+
+
 def action_error(action):
     info = action.get('additional_info') if isinstance(action.get('additional_info'), dict) else {}
     return action.get('error') or info.get('error') or action.get('state') or 'the server gave no reason'
@@ -339,9 +391,11 @@ def main():
         name = bdb.get('name')
         modules = client.list_modules()
         decided = plan(bdb, modules)
+        artifacts = None
         if decided.changed and not decided.problems and params['check_artifacts']:
             unchecked = decided
-            decided = plan(bdb, modules, node_artifacts(client, params['node_urls']))
+            artifacts = node_artifacts(client, params['node_urls'])
+            decided = plan(bdb, modules, artifacts)
             held_back = [u for u in unchecked.upgrades if u not in decided.upgrades]
             for upgrade in held_back:
                 module.warn("%s %s is in the cluster but its artifact is not on every node, so database '%s' cannot use it "
@@ -365,15 +419,12 @@ def main():
                 if module._diff:
                     result['diff'] = make_diff(dict(module_list=decided.before), dict(module_list=result['module_list']))
             module.exit_json(**result)
-        try:
-            answer = client.upgrade_bdb(bdb['uid'], body) or {}
-        except RedisEnterpriseError as exc:
-            raise RedisEnterpriseError(
-                "database '%s': %s" % (name, exc.description or exc.msg), method=exc.method, path=exc.path,
-                status=exc.status, error_code=exc.error_code, description=exc.description,
-                hint=exc.hint or upgrade_hint(exc.error_code), details=exc.details, extra=dict(result, changed=False))
+        answer = send_upgrade(module, client, bdb, modules, artifacts, body, result)
+        if answer is None:  # another run's upgrade (a concurrent run or job slice) brought the database there
+            module.exit_json(**result)
         action_uid = answer.get('action_uid')
-        result['action'] = dict(action_uid=action_uid, status=None, progress=None, progress_log=[])
+        result['action'] = dict(action_uid=action_uid, status=None, progress=None, progress_log=[],
+                                busy_waits=answer.get('busy_waits', 0))
         if not params['wait'] or not action_uid:
             if not action_uid:
                 module.warn('the server accepted the upgrade of %s but returned no action_uid to follow' % name)

@@ -464,22 +464,12 @@ def verify(run, record_errors=False):
 
 # -- removal --------------------------------------------------------------------------------------------
 
-def cluster_verified(name, play_runs):
-    """Whether every host of the play (all batches so far, ``[(host, run or None)]``) was seen, and every
-    host of cluster ``name`` was verified: only then may prune remove the other versions."""
-    for host, host_run in play_runs:
-        node = (host_run or {}).get('nodes', {}).get(host)
-        if node is None:
-            return False  # a host not processed yet (a later serial batch): its cluster is unknown
-        if node['cluster'] == name and not node.get('verified'):
-            return False
-    return True
-
-
-# Job slices (AWX), --limit and concurrent runs: the play may hold only some nodes of a cluster. Before prune
-# removes anything, every node of the cluster is read (GET /v1/nodes, then each node the play does not hold, at its
-# address); prune goes ahead only when each of them lists every present package, and then also removes the pruned
-# artifacts from those nodes, so the cluster ends as one run over all its nodes would leave it.
+# A cluster is complete when every node of it lists every present package and it has their module objects: only then
+# are its databases upgraded and its other versions pruned. The play may hold only some nodes of a cluster (serial
+# batches, AWX job slices, --limit, a concurrent run): every node of the cluster is read (GET /v1/nodes, then each
+# node this batch does not hold, at its address), and prune then also removes the pruned artifacts from those nodes,
+# so the cluster ends as one run over all its nodes would leave it. The read is made only for a cluster with a
+# database upgrade due or something to prune.
 
 def prune_keys(run, cluster):
     """The keys only prune would remove from this cluster (module objects, or artifacts of its nodes in this run)."""
@@ -491,26 +481,36 @@ def prune_keys(run, cluster):
                   if by_prune(key, key.rsplit('/', 1)[0]) and not by_absent(key, key.rsplit('/', 1)[0]))
 
 
-def prune_reads(run, prune, play_runs, host=None):
-    """The clusters to read whole before prune, ``[{cluster, url, leader, skip}]``: those where prune has something to
-    remove, verified on every node of the play and without an error; ``skip`` the URLs of this batch's nodes (they
-    delete their own artifacts; the nodes of earlier serial batches are read, and pruned, like those outside the
-    play). With ``host``, only the clusters it leads. Empty without ``prune``: no read at all (a no-op run reads
-    nothing more)."""
-    if not prune:
-        return []
+def batch_complete(run, cluster):
+    """Every node of the cluster in this batch lists every present package, and the cluster has their module objects."""
+    present = [pkg['key'] for pkg in run['present']]
+    return all(key in cluster['keys'] for key in present) and all(
+        run['nodes'][host].get('verified') and all(key in run['nodes'][host]['keys'] for key in present)
+        for host in cluster['hosts'])
+
+
+def cluster_reads(run, prune, host=None):
+    """The clusters to read whole, ``[{cluster, url, leader, skip, upgrade, prune}]``: those without an error, complete
+    in this batch (batch_complete()), with a database upgrade due (``upgrade``) or, with ``prune``, something prune
+    would remove (``prune``). ``skip`` the URLs of this batch's nodes (they are verified already, and delete their own
+    artifacts; the nodes of earlier serial batches and other slices are read, and pruned, like those outside the play).
+    With ``host``, only the clusters it leads. Empty when no cluster has either: a run with nothing to upgrade or prune
+    reads nothing more."""
     out = []
     for cluster in run['clusters']:
         name = cluster['name']
         if run['errors'].get(name) or (host is not None and cluster['leader'] != host):
             continue
-        if not prune_keys(run, cluster) or not cluster_verified(name, play_runs):
+        upgrade = bool(cluster.get('upgrades')) and not cluster.get('upgraded')
+        pruning = bool(prune) and bool(prune_keys(run, cluster))
+        if not (upgrade or pruning) or not batch_complete(run, cluster):
             continue
         skip = []
         for member in cluster['hosts']:
             if run['nodes'][member]['url'] not in skip:
                 skip.append(run['nodes'][member]['url'])
-        out.append(dict(cluster=name, url=cluster['url'], leader=cluster['leader'], skip=skip))
+        out.append(dict(cluster=name, url=cluster['url'], leader=cluster['leader'], skip=skip, upgrade=upgrade,
+                        prune=pruning))
     return out
 
 
@@ -542,7 +542,8 @@ def cluster_nodes_check(run, nodes):
 
 
 def record_cluster_nodes(run, results):
-    """Fold the whole-cluster reads (loop items from prune_reads) into the run: each cluster's ``prune_check``."""
+    """Fold the whole-cluster reads (loop items from cluster_reads) into the run: each cluster's ``cluster_check``
+    (cluster_nodes_check(), with ``prune``: whether prune wanted the read)."""
     run = copy.deepcopy(run)
     for res in results or []:
         item = res.get('item') or {}
@@ -550,29 +551,30 @@ def record_cluster_nodes(run, results):
         if cluster is None or res.get('skipped'):
             continue
         if res.get('failed'):
-            cluster['prune_check'] = dict(ok=False, outside=[], problems=[
+            check = dict(ok=False, outside=[], problems=[
                 'the nodes of the cluster could not be read through %s: %s' % (item.get('leader'), res.get('msg') or 'failed')])
         else:
-            cluster['prune_check'] = cluster_nodes_check(run, res.get('nodes'))
+            check = cluster_nodes_check(run, res.get('nodes'))
+        check['prune'] = bool(item.get('prune'))
+        cluster['cluster_check'] = check
     return run
 
 
-def prune_allowed(cluster, play_runs):
-    """Prune may remove versions from this cluster: every node of the play verified, and every node of the
-    cluster outside the play read and listing every present package (record_cluster_nodes)."""
-    check = cluster.get('prune_check') or {}
-    return bool(check.get('ok')) and cluster_verified(cluster['name'], play_runs)
+def cluster_ready(cluster):
+    """The cluster is complete (record_cluster_nodes): every node of it, in the batch or outside, lists every present
+    package. Its databases may be upgraded and prune may remove its other versions."""
+    return bool((cluster.get('cluster_check') or {}).get('ok'))
 
 
 def prune_skipped(run):
     """One message per cluster where the whole-cluster read stopped prune."""
     out = []
     for cluster in run['clusters']:
-        check = cluster.get('prune_check')
-        if check and not check['ok']:
+        check = cluster.get('cluster_check')
+        if check and not check['ok'] and check.get('prune'):
             out.append('prune skipped on cluster %s: nothing was pruned there, because a node this run does not verify '
                        'may still need the other versions: %s. Run the playbook again once every node lists the present '
-                       'version(s) (with job slices, the last slice to finish usually does).'
+                       'version(s) (with job slices or serial batches, the one that completes the cluster does).'
                        % (cluster['name'], '; '.join(check['problems'])))
     return out
 
@@ -584,7 +586,7 @@ def outside_removals(run):
     for cluster in run['clusters']:
         if run['errors'].get(cluster['name']):
             continue
-        for node in (cluster.get('prune_check') or {}).get('outside') or []:
+        for node in (cluster.get('cluster_check') or {}).get('outside') or []:
             for key in node.get('removals') or []:
                 name, version = key.rsplit('/', 1)
                 out.append(dict(cluster=cluster['name'], leader=cluster['leader'], node=node['label'], url=node['url'],
@@ -611,11 +613,11 @@ def record_outside_removals(run, results):
     return run
 
 
-def object_removals(run, prune, play_runs, host=None):
+def object_removals(run, prune, host=None):
     """The module objects to delete, ``[{cluster, url, leader, module_name, version, key, label, prune}]``.
 
     Absent items always; with ``prune`` the other versions of the present modules, once the cluster is
-    verified on every node of the play. A cluster with an error is left alone. With ``host``, only the
+    complete (cluster_ready(): every node of it lists every present package). A cluster with an error is left alone. With ``host``, only the
     clusters it leads (each leader deletes its cluster's objects, the leaders in parallel).
     """
     unwanted = _unwanted(run, prune)
@@ -623,7 +625,7 @@ def object_removals(run, prune, play_runs, host=None):
     for cluster in run['clusters']:
         if run['errors'].get(cluster['name']) or (host is not None and cluster['leader'] != host):
             continue
-        verified = prune_allowed(cluster, play_runs) if prune else False
+        verified = cluster_ready(cluster) if prune else False
         absent_keys = set(entry['key'] for entry in run['absent'])
         for obj in cluster['modules']:
             if unwanted(obj['key'], obj['module_name'], allow_prune=verified):
@@ -633,7 +635,7 @@ def object_removals(run, prune, play_runs, host=None):
     return out
 
 
-def record_object_removals(run, results, prune, play_runs):
+def record_object_removals(run, results, prune):
     """Fold the module-object deletions into the run, and choose each node's artifacts to delete.
 
     A pruned version a database uses is kept with its artifacts (``kept (in use)``); an absent item
@@ -663,13 +665,13 @@ def record_object_removals(run, results, prune, play_runs):
         cluster['modules'] = [obj for obj in cluster['modules'] if obj['key'] != item['key']]
     unwanted = _unwanted(run, prune)
     for cluster in run['clusters']:
-        verified = prune_allowed(cluster, play_runs) if prune else False
+        verified = cluster_ready(cluster) if prune else False
         for host in cluster['hosts']:
             node = run['nodes'][host]
             node['removals'] = [] if run['errors'].get(cluster['name']) else [
                 key for key in node['keys']
                 if key not in cluster['keys'] and unwanted(key, key.rsplit('/', 1)[0], allow_prune=verified)]
-        for node in (cluster.get('prune_check') or {}).get('outside') or []:
+        for node in (cluster.get('cluster_check') or {}).get('outside') or []:
             node['removals'] = [] if run['errors'].get(cluster['name']) or not verified else [
                 key for key in node['keys'] if key not in cluster['keys'] and unwanted(key, key.rsplit('/', 1)[0])]
     run['warnings'] = prune_skipped(run) + warnings
@@ -751,9 +753,11 @@ def summary(run, check_mode=False, allow_uploads=False):
             lines.append('  no change')
         if name in (run.get('uploads_enabled') or []):
             lines.append('  allow_modules_upload %senabled%s' % (would, ', restored to false' if temporary else ' (left on)'))
-        check = cluster.get('prune_check')
+        check = cluster.get('cluster_check')
         if check and not check['ok']:
-            lines.append('  prune skipped: %s' % '; '.join(check['problems']))
+            lines.append('  %s: %s' % ('database upgrades and prune skipped' if check.get('prune') and cluster.get('upgrades')
+                                       else 'prune skipped' if check.get('prune') else 'database upgrades skipped',
+                                       '; '.join(check['problems'])))
         for error in errors:
             lines.append('  ERROR ' + error)
     return lines
@@ -956,62 +960,68 @@ def plan_upgrades(run, wanted, reads):
     return run, problems
 
 
-def _cluster_node_urls(name, play_runs):
-    """The URL of every host of cluster ``name`` in the play (all batches so far), as the run knows them."""
+def cluster_node_urls(run, cluster):
+    """The URL of every node of the cluster, for the database-upgrade module's artifact check (``node_urls``): the
+    batch's nodes at their URLs in the play, then the nodes outside it (other slices, other batches, --limit) at the
+    URL of their address, from the whole-cluster read. Empty when the cluster was not read whole."""
+    check = cluster.get('cluster_check') or {}
+    if not check.get('ok'):
+        return []
     urls = []
-    for host, host_run in play_runs:
-        node = (host_run or {}).get('nodes', {}).get(host)
-        if node is not None and node['cluster'] == name and node['url'] not in urls:
-            urls.append(node['url'])
+    for url in [run['nodes'][host]['url'] for host in cluster['hosts']] + [node['url'] for node in check.get('outside') or []]:
+        if url and url not in urls:
+            urls.append(url)
     return urls
 
 
-def _upgrading(run, play_runs, host=None):
-    """The clusters whose databases may be upgraded now: with an upgrade due, no error, verified on every node of the
-    play (with ``serial``, in the batch that completes the cluster); with ``host``, only those it leads."""
+def _upgrading(run, host=None):
+    """The clusters whose databases may be upgraded now: with an upgrade due, no error, and complete (every node of the
+    cluster lists every present package, cluster_ready()); with ``host``, only those it leads."""
     out = []
     for cluster in run['clusters']:
         if not cluster.get('upgrades') or run['errors'].get(cluster['name']):
             continue
         if host is not None and cluster['leader'] != host:
             continue
-        if cluster_verified(cluster['name'], play_runs):
+        if cluster_ready(cluster):
             out.append(cluster)
     return out
 
 
-def upgrade_rounds(run, play_runs):
+def upgrade_rounds(run):
     """``[0, 1, ...]``, one round per database of the cluster with the most upgrades due now: in round ``i`` each
     cluster's leader upgrades its cluster's ``i``-th database (the clusters in parallel, one database at a time)."""
-    return list(range(max([len(cluster['upgrades']) for cluster in _upgrading(run, play_runs)] or [0])))
+    return list(range(max([len(cluster['upgrades']) for cluster in _upgrading(run)] or [0])))
 
 
-def upgrade_waiting(run, play_runs):
-    """Why the upgrades due on a cluster of the batch do not run now (lines for the log): its nodes of the play are
-    not all verified yet (with ``serial``, a later batch), or the cluster failed before."""
+def upgrade_waiting(run):
+    """Why the upgrades due on a cluster of the batch do not run now (lines for the log): a node of the cluster
+    (outside this batch or run) lacks a present package or could not be read, or the cluster failed before."""
     lines = []
-    ready = [cluster['name'] for cluster in _upgrading(run, play_runs)]
+    ready = [cluster['name'] for cluster in _upgrading(run)]
     for cluster in run['clusters']:
         if not cluster.get('upgrades') or cluster['name'] in ready or cluster.get('upgraded'):
             continue  # nothing due, running now, or ran (record_upgrades reported it)
         names = ', '.join(db['name'] for db in cluster['upgrades'])
+        check = cluster.get('cluster_check') or {}
         if run['errors'].get(cluster['name']):
             lines.append('cluster %s: databases %s not upgraded (the cluster failed before; see the summary)' % (cluster['name'], names))
         else:
-            lines.append('cluster %s: databases %s wait for every node of the cluster in the play to be verified (with '
-                         'serial, the batch that completes the play)' % (cluster['name'], names))
+            lines.append('cluster %s: databases %s not upgraded in this run: %s. The run (or serial batch, or job slice) '
+                         'after which every node lists the present version(s) upgrades them; or run the playbook again.'
+                         % (cluster['name'], names, '; '.join(check.get('problems') or ['the cluster was not read whole'])))
     return lines
 
 
-def upgrade_todo(run, host, index, play_runs):
+def upgrade_todo(run, host, index):
     """The database ``host`` upgrades in round ``index``: ``[{cluster, url, leader, uid, name, upgrades, node_urls,
     label}]`` or ``[]`` (not a leader, no such round, or its cluster failed: a failure stops the cluster's later
-    databases). ``node_urls`` are the URLs of every node of the cluster in the play, for the module's artifact check."""
-    for cluster in _upgrading(run, play_runs, host):
+    databases). ``node_urls`` are every node of the cluster (cluster_node_urls()), for the module's artifact check."""
+    for cluster in _upgrading(run, host):
         if index < len(cluster['upgrades']):
             db = cluster['upgrades'][index]
             return [dict(cluster=cluster['name'], url=cluster['url'], leader=cluster['leader'], uid=db['uid'],
-                         name=db['name'], upgrades=db['upgrades'], node_urls=_cluster_node_urls(cluster['name'], play_runs),
+                         name=db['name'], upgrades=db['upgrades'], node_urls=cluster_node_urls(run, cluster),
                          label='%s: db %s' % (cluster['name'], db['name']))]
     return []
 

@@ -215,11 +215,14 @@ def test_clusters_in_parallel_databases_one_at_a_time(deploy, two_clusters, test
 
 def test_serial_batches_upgrade_once_the_cluster_is_complete(deploy, two_clusters, testmodules, in_use):
     emu = two_clusters
-    # c1 is split over the two batches; its databases wait for the second one
+    # c1 is split over the two batches: batch 1 (c1-node1) reads c1-node2 at its address, finds it without 2.0.0 and
+    # leaves c1's databases and 1.0.0 alone, saying why; batch 2 completes c1 and does them
     run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=True, module_lifecycle_prune=True,
                  module_lifecycle_serial=[1, 3])
     assert run.rc == 0, run
-    assert "cluster c1: databases orders, billing wait for" in run.flat_output, run
+    node2 = emu.node("c1-node2")
+    assert ("cluster c1: databases orders, billing not upgraded in this run: node 2 (%s), not in this run (or batch) "
+            "lacks hello 2.0.0 (20000)" % node2["address"]) in run.flat_output, run
     # each cluster's databases through its first host of the batch that completed the cluster, once each
     assert sorted(upgrade_posts(run.writes)) == sorted([("/v1/bdbs/%d/upgrade" % in_use["orders"], "c1-node2"),
                                                         ("/v1/bdbs/%d/upgrade" % in_use["billing"], "c1-node2"),
@@ -250,10 +253,47 @@ def test_run_from_node(deploy, two_clusters, testmodules, in_use):
     assert again.rc == 0 and again.writes == [], again
 
 
-def test_a_cluster_partly_in_the_play_is_not_upgraded(deploy, two_clusters, testmodules, in_use):
-    # --limit to one node of c1: the module finds 1 URL for a 2-node cluster and sends nothing
+def test_serial_one_cluster_per_batch_upgrades_and_prunes_each_cluster_in_its_batch(deploy, two_clusters, testmodules,
+                                                                                  in_use):
+    """The production advice: the inventory ordered by cluster, serial = the nodes of one cluster. Each batch
+    upgrades its own cluster's databases and prunes 1.0.0 there, before the next cluster is touched."""
+    emu = two_clusters
+    run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=True, module_lifecycle_prune=True,
+                 module_lifecycle_serial=2)
+    assert run.rc == 0, run
+    assert "not upgraded in this run" not in run.flat_output and "prune skipped" not in run.flat_output, run
+    assert sorted(upgrade_posts(run.writes)) == sorted([("/v1/bdbs/%d/upgrade" % in_use["orders"], "c1-node1"),
+                                                        ("/v1/bdbs/%d/upgrade" % in_use["billing"], "c1-node1"),
+                                                        ("/v1/bdbs/%d/upgrade" % in_use["ledger"], "c2-node1")])
+    # every write of c1 (uploads, upgrades, prune) before the first write of c2: one cluster at a time
+    clusters = [w[2][:2] for w in run.writes]
+    assert clusters == sorted(clusters) and "c2" in clusters, run.writes
+    c1 = [w for w in run.writes if w[2].startswith("c1")]
+    assert [w[0] for w in c1].count("DELETE") == 3, c1  # the module object and the artifact on both nodes
+    assert hello_of(emu, "c1-node1") == {"orders": ["2.0.0"], "billing": ["2.0.0"]}
+    assert hello_of(emu, "c2-node1") == {"ledger": ["2.0.0"]}
+    assert versions_of(emu, "c1-node1") == ([20000], {"c1-node1": [20000], "c1-node2": [20000]})
+    assert versions_of(emu, "c2-node1") == ([20000], {"c2-node1": [20000], "c2-node2": [20000]})
+    again = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=True, module_lifecycle_prune=True,
+                   module_lifecycle_serial=2)
+    assert again.rc == 0 and again.writes == [], again
+    assert "no change" in again.output
+
+
+def test_a_cluster_partly_in_the_play_is_upgraded_once_every_node_has_the_version(deploy, two_clusters, testmodules,
+                                                                                 in_use):
+    emu = two_clusters
+    node2 = emu.node("c1-node2")
+    # --limit to one node of c1: c1-node2 is read at its address and lacks 2.0.0: nothing upgraded, and the run says so
     run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=["orders"],
                  module_lifecycle_hosts="c1-node1")
-    assert run.rc != 0 and upgrade_posts(run.writes) == [], run
-    assert "database upgrade of 'orders' failed" in run.flat_output and "node_urls lists 1" in run.flat_output, run
+    assert run.rc == 0 and upgrade_posts(run.writes) == [], run
+    assert ("cluster c1: databases orders not upgraded in this run: node 2 (%s), not in this run (or batch) lacks "
+            "hello 2.0.0 (20000)" % node2["address"]) in run.flat_output, run
     assert hello_of(two_clusters, "c1-node1")["orders"] == ["1.0.0"]
+    # the other node's run completes the cluster: orders is upgraded through it, the module checking both nodes
+    run = deploy(testmodules.v2["path"], module_lifecycle_upgrade_databases=["orders"],
+                 module_lifecycle_hosts="c1-node2")
+    assert run.rc == 0, run
+    assert upgrade_posts(run.writes) == [("/v1/bdbs/%d/upgrade" % in_use["orders"], "c1-node2")], run
+    assert hello_of(two_clusters, "c1-node1") == {"orders": ["2.0.0"], "billing": ["1.0.0"]}

@@ -76,9 +76,10 @@ def test_a_run_through_the_filters():
     lines = lifecycle_summary.lifecycle_summary(run, True, 'temporary')
     assert lines[0] == 'cluster c1 (2 node(s) in this run, check mode): FAILED'
     assert '  (check mode, would be) artifact uploaded: hello 1.0.0 (10000) (1 node(s))' in lines
-    removals = lifecycle_todo.lifecycle_todo(run, 'object_removals', prune=True, play_runs={'a': run, 'b': run}, play_hosts=['a', 'b', 'c'])
+    assert lifecycle_todo.lifecycle_todo(run, 'cluster_reads', prune=True) == []  # not complete: no read
+    removals = lifecycle_todo.lifecycle_todo(run, 'object_removals', prune=True)
     assert removals == []  # a cluster with an error is left alone
-    run = lifecycle_record.lifecycle_record(run, 'objects_removed', [], prune=True, play_runs={'a': run, 'b': run}, play_hosts=['a', 'b', 'c'])
+    run = lifecycle_record.lifecycle_record(run, 'objects_removed', [], prune=True)
     assert lifecycle_todo.lifecycle_todo(run, 'artifact_removals', host='a') == []
     run = lifecycle_record.lifecycle_record(run, 'artifacts_removed', [{}, {}], hosts=['a', 'b'])
     assert lifecycle_todo.lifecycle_todo(run, 'restore', hosts=['a']) == []
@@ -120,15 +121,15 @@ def test_prune_of_a_slice_through_the_filters():
     run = _lifecycle.plan([_lifecycle.package_entry(PKG, 'present')], [], NODES,
                           {'c1': {'modules': [dict(old, uid='1'), dict(new, uid='2')]}},
                           {'a': {'artifacts': [old, new]}, 'b': {'artifacts': [old, new]}}, prune=True)
-    play = dict(play_runs={'a': run, 'b': run}, play_hosts=['a', 'b'])
-    assert lifecycle_todo.lifecycle_todo(run, 'prune_reads', prune=False, **play) == []
-    reads = lifecycle_todo.lifecycle_todo(run, 'prune_reads', prune=True, host='a', **play)
-    assert reads == [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])]
+    assert lifecycle_todo.lifecycle_todo(run, 'cluster_reads', prune=False) == []
+    reads = lifecycle_todo.lifecycle_todo(run, 'cluster_reads', prune=True, host='a')
+    assert reads == [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'],
+                          upgrade=False, prune=True)]
     third = dict(uid=3, addr='10.0.0.3', url='https://10.0.0.3:9443', skipped=False, artifacts=[old, new], error=None)
     run = lifecycle_record.lifecycle_record(run, 'cluster_nodes', [dict(item=reads[0], nodes=[third])])
-    removals = lifecycle_todo.lifecycle_todo(run, 'object_removals', prune=True, **play)
+    removals = lifecycle_todo.lifecycle_todo(run, 'object_removals', prune=True)
     assert [r['key'] for r in removals] == ['hello/5000']
-    run = lifecycle_record.lifecycle_record(run, 'objects_removed', [dict(item=removals[0], changed=True)], prune=True, **play)
+    run = lifecycle_record.lifecycle_record(run, 'objects_removed', [dict(item=removals[0], changed=True)], prune=True)
     outside = lifecycle_todo.lifecycle_todo(run, 'outside_removals')
     assert [(r['url'], r['key']) for r in outside] == [('https://10.0.0.3:9443', 'hello/5000')]
     run = lifecycle_record.lifecycle_record(run, 'outside_removed', [dict(item=outside[0], changed=True, artifacts=[new])])

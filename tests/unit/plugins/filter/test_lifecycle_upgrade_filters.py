@@ -10,19 +10,17 @@ from ansible_collections.redisops.custom_modules.plugins.filter.lifecycle_todo i
 from tests.unit.plugins.plugin_utils.test_lifecycle_upgrade import planned_two_clusters
 
 
-def play(run):
-    return dict((host, run) for host in run['nodes']), list(run['nodes'])
-
-
 def test_rounds_todo_record_and_waiting_through_the_filters():
     run = planned_two_clusters()
-    runs, hosts = play(run)
-    assert lifecycle_todo(run, 'upgrade_rounds', play_runs=runs, play_hosts=hosts) == [0, 1]
-    todo = lifecycle_todo(run, 'upgrades', host='a', index=1, play_runs=runs, play_hosts=hosts)
+    assert lifecycle_todo(run, 'upgrade_rounds') == [0, 1]
+    todo = lifecycle_todo(run, 'upgrades', host='a', index=1)
     assert [t['name'] for t in todo] == ['billing']
-    # a host of the play not run yet (a later batch): nothing now, and the clusters are named
-    assert lifecycle_todo(run, 'upgrade_rounds', play_runs=runs, play_hosts=hosts + ['z']) == []
-    assert len(lifecycle_todo(run, 'upgrades_waiting', play_runs=runs, play_hosts=hosts + ['z'])) == 2
+    assert todo[0]['node_urls'] == ['https://a:9443', 'https://b:9443']
+    assert lifecycle_todo(run, 'upgrades_waiting') == []
+    # a node of c1 outside the batch lacks 2.0.0: c1 waits (named), c2 goes on
+    waiting = planned_two_clusters({'c1': [('z', ['hello/10000'])]})
+    assert lifecycle_todo(waiting, 'upgrade_rounds') == [0]
+    assert [line.split(':')[0] for line in lifecycle_todo(waiting, 'upgrades_waiting')] == ['cluster c1']
     registered = [{'results': [dict(item=item, changed=True, upgrades=item['upgrades']) for item in todo]}, {'skipped': True}]
     after = lifecycle_record(run, 'upgrades', registered, hosts=['a', 'b'])
     assert after['changes']['c1'][-1] == u'db billing: hello 1.0.0 \u2192 2.0.0'

@@ -299,3 +299,62 @@ def test_node_urls_must_cover_every_node(fake, run):
     result = run(dict(database="db1", node_urls=["https://127.0.0.11:9443"]))
     assert result.failed and "node_urls lists 1 different URL(s), but the cluster has 2 node(s)" in result["msg"]
     assert client.writes() == [] and client.node_reads == []
+
+
+# -- two runs upgrading the same database at once (job slices): the server answers 409 while the other's action runs --
+
+def busy(times):
+    return [http_error("POST", "/v1/bdbs/1/upgrade", 409, "bdb_busy", "Database 'db1' has an action in progress")
+            for dummy in range(times)]
+
+
+def test_busy_then_upgraded_by_the_other_run_sends_nothing_more(fake, run):
+    client = fake()
+    client.fail["upgrade_bdb"] = busy(1)
+    real_get = client.get_bdb
+
+    def other_run_finished(uid):
+        client.bdb["module_list"] = [client.entry(20000)]  # the concurrent run's upgrade completed meanwhile
+        return real_get(uid)
+    client.get_bdb = other_run_finished
+    result = run(dict(database="db1"), diff=True)
+    assert result.rc == 0 and result["changed"] is False, result
+    assert client.writes() == ["upgrade_bdb"] and client.bodies == []  # the one POST was refused, none was accepted
+    assert result["upgrades"] == [] and versions(result["module_list"]) == [("hello", "2.0.0")]
+    assert result["action"] == {"action_uid": None, "status": None, "progress": None, "progress_log": [], "busy_waits": 1}
+    assert "get_action" not in client.calls
+
+
+def test_busy_with_another_action_then_upgrades_itself(fake, run):
+    client = fake()
+    client.fail["upgrade_bdb"] = busy(2)
+    result = run(dict(database="db1"))
+    assert result.rc == 0 and result["changed"] is True, result
+    assert client.writes() == ["upgrade_bdb"] * 3 and len(client.bodies) == 1
+    assert client.calls.count("get_bdb") >= 2  # re-read after each 409, then after the action
+    assert result["action"]["busy_waits"] == 2 and result["action"]["status"] == "completed"
+    assert versions(result["module_list"]) == [("hello", "2.0.0")]
+
+
+def test_busy_until_the_timeout_fails_and_says_what_to_do(fake, run):
+    client = fake()
+    client.fail["upgrade_bdb"] = busy(1000)
+    result = run(dict(database="db1", wait_timeout=0))
+    assert result.failed and result["changed"] is False
+    assert "another action has been running on it for 0 s" in result["msg"] and "Nothing was sent" in result["msg"]
+    assert client.bodies == []
+
+
+@pytest.mark.parametrize("status, still_needed, timed_out, step", [
+    (None, True, False, "send"),       # first attempt
+    (None, False, False, "done"),      # re-read: another run's upgrade brought it there
+    (409, True, False, "wait"),
+    (409, True, True, "timeout"),
+    (409, False, True, "done"),        # already there: never a timeout, never a second upgrade
+    (400, True, False, "fail"),
+    (406, True, False, "fail"),
+    (404, True, False, "fail"),
+])
+def test_after_busy(status, still_needed, timed_out, step):
+    from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import after_busy
+    assert after_busy(status, still_needed, timed_out) == step

@@ -267,9 +267,9 @@ def test_absent_item_object_first_then_artifacts():
     absent = [L.absent_entry('hello', '1.0.0')[0]]
     listed = {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}
     run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000, '1.0.0')], listed), prune=False)
-    removals = L.object_removals(run, False, [])
+    removals = L.object_removals(run, False)
     assert [(r['key'], r['prune']) for r in removals] == [('hello/10000', False)]
-    run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], False, [])
+    run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], False)
     assert [r['key'] for r in L.host_removals(run, 'a')] == ['hello/10000']
     assert L.host_removals(run, 'a')[0]['version'] == 10000
     done = {'results': [dict(changed=True, item={'key': 'hello/10000'}, artifacts=[])]}
@@ -282,8 +282,8 @@ def test_absent_item_object_first_then_artifacts():
 def test_absent_item_in_use_stops_its_cluster_and_keeps_artifacts():
     absent = [L.absent_entry('hello', 10000)[0]]
     run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000)], {'a': [art('hello', 10000)]}), prune=False)
-    removals = L.object_removals(run, False, [])
-    run = L.record_object_removals(run, [dict(item=removals[0], failed=True, msg='used by db1', databases=['db1'])], False, [])
+    removals = L.object_removals(run, False)
+    run = L.record_object_removals(run, [dict(item=removals[0], failed=True, msg='used by db1', databases=['db1'])], False)
     assert run['errors']['c1'] == ['removal of the module object: used by db1']
     assert L.host_removals(run, 'a') == []
 
@@ -291,7 +291,7 @@ def test_absent_item_in_use_stops_its_cluster_and_keeps_artifacts():
 def test_artifact_still_listed_after_deletion_is_an_error():
     absent = [L.absent_entry('hello', 10000)[0]]
     run = L.plan([], absent, nodes('c1:a,b'), *reads([], {'a': [art('hello', 10000)]}), prune=False)
-    run = L.record_object_removals(run, [], False, [])
+    run = L.record_object_removals(run, [], False)
     assert [r['key'] for r in L.host_removals(run, 'a')] == ['hello/10000'] and L.host_removals(run, 'b') == []
     run = L.record_artifact_removals(run, [('a', {'results': [dict(changed=True, item={'key': 'hello/10000'},
                                                                    artifacts=[art('hello', 10000)])]})])
@@ -300,7 +300,8 @@ def test_artifact_still_listed_after_deletion_is_an_error():
 
 def cluster_read(cluster='c1', leader='a', nodes_listed=None, **extra):
     """A redis_module_artifact_info result with cluster_nodes=true, as the role's loop registers it."""
-    return dict(dict(item=dict(cluster=cluster, leader=leader), changed=False, nodes=nodes_listed or []), **extra)
+    return dict(dict(item=dict(cluster=cluster, leader=leader, upgrade=False, prune=True), changed=False,
+                     nodes=nodes_listed or []), **extra)
 
 
 def in_play(uid, host):
@@ -322,36 +323,36 @@ def prune_setup(whole=True):
     return run
 
 
-@pytest.mark.parametrize('play, pruned', [
-    # every host of the play seen and verified
-    (lambda run: [('a', run), ('b', run)], ['hello/10000']),
-    # a host of a later serial batch not run yet: wait
-    (lambda run: [('a', run), ('b', run), ('c', None)], []),
-    # a host of the cluster in an earlier batch that was not verified: wait
-    (lambda run: [('a', run), ('b', run), ('z', {'nodes': {'z': {'cluster': 'c1', 'verified': False}}})], []),
-    # a host of another cluster not verified does not matter
-    (lambda run: [('a', run), ('b', run), ('z', {'nodes': {'z': {'cluster': 'c9', 'verified': False}}})], ['hello/10000']),
+@pytest.mark.parametrize('change, pruned', [
+    # the cluster read whole, every node lists 2.0.0
+    (lambda run: run, ['hello/10000']),
+    # not read whole (no cluster_check): never pruned
+    (lambda run: dict(run, clusters=[dict(c, cluster_check=None) for c in run['clusters']]), []),
+    # a node outside the batch (a later serial batch, another slice) lacks 2.0.0
+    (lambda run: L.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'),
+                                                                         outside(3, 'c', [V1])])]), []),
+    # the cluster failed in this batch
+    (lambda run: dict(run, errors={'c1': ['artifact upload on b: failed']}), []),
 ])
-def test_prune_waits_for_every_node_of_the_cluster(play, pruned):
-    run = prune_setup()
+def test_prune_waits_for_every_node_of_the_cluster(change, pruned):
+    run = change(prune_setup())
     assert run['nodes']['a']['verified']
-    removals = L.object_removals(run, True, play(run))
+    removals = L.object_removals(run, True)
     assert [r['key'] for r in removals] == pruned
     assert all(r['prune'] for r in removals)
-    assert L.object_removals(run, False, play(run)) == []
+    assert L.object_removals(run, False) == []
 
 
 def test_prune_keeps_a_version_in_use_with_its_artifacts():
     run = prune_setup()
-    play = [('a', run), ('b', run)]
-    removals = L.object_removals(run, True, play)
+    removals = L.object_removals(run, True)
     run = L.record_object_removals(run, [dict(item=removals[0], failed=False, changed=False, msg='in use',
-                                              databases=['db1'])], True, play)
+                                              databases=['db1'])], True)
     assert run['errors']['c1'] == [] and run['changes']['c1'] == ['kept (in use): hello 1.0.0 (10000)']
     assert 'db1' in run['warnings'][0]
     assert L.host_removals(run, 'a') == []
     run = prune_setup()
-    run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], True, play)
+    run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], True)
     assert [r['key'] for r in L.host_removals(run, 'b')] == ['hello/10000']
 
 
@@ -373,27 +374,42 @@ def test_prune_keys(modules, listed, absent, keys):
     assert L.prune_keys(run, run['clusters'][0]) == keys
 
 
-@pytest.mark.parametrize('prune, play, host, expected', [
-    (False, lambda run: [('a', run), ('b', run)], None, []),
-    (True, lambda run: [('a', run), ('b', run)], None,
-     [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])]),
-    (True, lambda run: [('a', run), ('b', run)], 'a',
-     [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])]),
-    (True, lambda run: [('a', run), ('b', run)], 'b', []),
-    # a host of the play not run yet (a later serial batch): no read yet, prune waits as before
-    (True, lambda run: [('a', run), ('b', run), ('c', None)], None, []),
+READ_C1 = dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])
+
+
+@pytest.mark.parametrize('prune, upgrades, change, host, expected', [
+    # nothing to upgrade, no prune: no read
+    (False, [], None, None, []),
+    # prune with something to remove
+    (True, [], None, None, [dict(READ_C1, upgrade=False, prune=True)]),
+    (True, [], None, 'a', [dict(READ_C1, upgrade=False, prune=True)]),
+    (True, [], None, 'b', []),
+    # a database upgrade due, without prune: read too
+    (False, [dict(uid=1, name='orders')], None, None, [dict(READ_C1, upgrade=True, prune=False)]),
+    (True, [dict(uid=1, name='orders')], None, None, [dict(READ_C1, upgrade=True, prune=True)]),
+    # the upgrades ran already (a re-read would be for prune only)
+    (False, [dict(uid=1, name='orders')], lambda c: c.update(upgraded=[dict(name='orders')]), None, []),
+    # the cluster is not complete in this batch: its module object for 2.0.0 is missing
+    (True, [dict(uid=1, name='orders')], lambda c: c.update(keys=['hello/10000']), None, []),
 ])
-def test_prune_reads(prune, play, host, expected):
+def test_cluster_reads(prune, upgrades, change, host, expected):
     run = prune_setup(whole=False)
-    assert L.prune_reads(run, prune, play(run), host) == expected
+    run['clusters'][0]['upgrades'] = upgrades
+    if change:
+        change(run['clusters'][0])
+    assert L.cluster_reads(run, prune, host) == expected
 
 
-def test_prune_reads_nothing_when_prune_has_nothing_to_remove_or_the_cluster_failed():
+def test_cluster_reads_nothing_when_prune_has_nothing_to_remove_or_the_cluster_failed():
     run = L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads([obj('hello', 20000)], {}), prune=True)
-    assert L.prune_reads(run, True, [('a', run), ('b', run)]) == []
+    assert L.cluster_reads(run, True) == []
     run = prune_setup(whole=False)
     run['errors']['c1'].append('artifact upload on b: failed')
-    assert L.prune_reads(run, True, [('a', run), ('b', run)]) == []
+    run['clusters'][0]['upgrades'] = [dict(uid=1, name='orders')]
+    assert L.cluster_reads(run, True) == []
+    run = prune_setup(whole=False)
+    run['nodes']['b']['verified'] = False
+    assert L.cluster_reads(run, True) == []
 
 
 V1, V2 = art('hello', 10000), art('hello', 20000)
@@ -427,13 +443,12 @@ def test_cluster_nodes_check(listed, ok, problems, outside):
 ])
 def test_prune_goes_ahead_only_when_every_node_of_the_cluster_has_the_present_versions(result, pruned, skipped):
     run = prune_setup(whole=False)
-    play = [('a', run), ('b', run)]
     # not read whole: never pruned
-    assert L.object_removals(run, True, play) == []
+    assert L.object_removals(run, True) == []
     run = L.record_cluster_nodes(run, [result])
-    assert L.prune_allowed(run['clusters'][0], play) is (skipped is None)
-    assert [r['key'] for r in L.object_removals(run, True, play)] == pruned
-    run = L.record_object_removals(run, [dict(item=r, changed=True) for r in L.object_removals(run, True, play)], True, play)
+    assert L.cluster_ready(run['clusters'][0]) is (skipped is None)
+    assert [r['key'] for r in L.object_removals(run, True)] == pruned
+    run = L.record_object_removals(run, [dict(item=r, changed=True) for r in L.object_removals(run, True)], True)
     if skipped:
         assert len(run['warnings']) == 1 and skipped in run['warnings'][0] and 'prune skipped on cluster c1' in run['warnings'][0]
         assert L.host_removals(run, 'a') == [] and L.outside_removals(run) == []
@@ -449,10 +464,9 @@ def test_prune_goes_ahead_only_when_every_node_of_the_cluster_has_the_present_ve
 def test_outside_artifacts_are_kept_while_their_module_object_stays():
     """A pruned version a database uses keeps its object, so its artifacts stay on every node, outside ones too."""
     run = prune_setup(whole=False)
-    play = [('a', run), ('b', run)]
     run = L.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), outside(3, '10.0.0.3', [V1, V2])])])
-    removal = L.object_removals(run, True, play)[0]
-    run = L.record_object_removals(run, [dict(item=removal, failed=True, msg='in use', databases=['db1'])], True, play)
+    removal = L.object_removals(run, True)[0]
+    run = L.record_object_removals(run, [dict(item=removal, failed=True, msg='in use', databases=['db1'])], True)
     assert L.outside_removals(run) == [] and L.host_removals(run, 'b') == []
 
 
@@ -473,21 +487,42 @@ def test_record_outside_removals(result, change, error):
 
 
 def test_serial_the_nodes_of_earlier_batches_are_read_and_pruned_like_those_outside_the_play():
-    """Batch 2 holds b; a was verified in batch 1: a is read at its address, and loses the pruned version too."""
+    """Batch 1 holds a, batch 2 holds b, both of c1: each batch reads the other node at its address. Batch 1 prunes
+    only if b already lists 2.0.0; otherwise batch 2, which completes the cluster, prunes both nodes."""
     modules = [obj('hello', 10000, '1.0.0'), obj('hello', 20000, '2.0.0')]
     batch1 = L.plan([entry(PKG2)], [], nodes('c1:a'), {'c1': {'modules': modules}},
                     {'a': {'artifacts': [V1, V2]}}, prune=True)
     batch2 = L.plan([entry(PKG2)], [], nodes('c1:b'), {'c1': {'modules': modules}},
                     {'b': {'artifacts': [V1, V2]}}, prune=True)
-    play = [('a', batch1), ('b', batch2)]
-    assert L.prune_reads(batch1, True, [('a', batch1), ('b', None)]) == []  # batch 1: b not seen yet
-    reads = L.prune_reads(batch2, True, play)
-    assert reads == [dict(cluster='c1', url='https://b:9443', leader='b', skip=['https://b:9443'])]
+    assert L.cluster_reads(batch1, True) == [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443'],
+                                                  upgrade=False, prune=True)]
+    # batch 1, b lacks 2.0.0 still: prune skipped
+    run1 = L.record_cluster_nodes(batch1, [cluster_read(nodes_listed=[in_play(1, 'a'), outside(2, 'b', [V1])])])
+    assert L.object_removals(run1, True) == []
+    # batch 2: a is complete: prune both
+    assert L.cluster_reads(batch2, True) == [dict(cluster='c1', url='https://b:9443', leader='b', skip=['https://b:9443'],
+                                                  upgrade=False, prune=True)]
     run = L.record_cluster_nodes(batch2, [cluster_read(leader='b', nodes_listed=[outside(1, 'a', [V1, V2]), in_play(2, 'b')])])
-    removal = L.object_removals(run, True, play)
-    run = L.record_object_removals(run, [dict(item=removal[0], changed=True)], True, play)
+    removal = L.object_removals(run, True)
+    run = L.record_object_removals(run, [dict(item=removal[0], changed=True)], True)
     assert [r['key'] for r in L.host_removals(run, 'b')] == ['hello/10000']
     assert [(r['url'], r['key']) for r in L.outside_removals(run)] == [('https://a:9443', 'hello/10000')]
+
+
+@pytest.mark.parametrize('prune_wanted, upgrades, line', [
+    (True, [], '  prune skipped: node 3 (c), not in this run (or batch) lacks hello 2.0.0 (20000)'),
+    (False, [dict(uid=1, name='orders')], '  database upgrades skipped: node 3 (c), not in this run (or batch) lacks hello 2.0.0 (20000)'),
+    (True, [dict(uid=1, name='orders')],
+     '  database upgrades and prune skipped: node 3 (c), not in this run (or batch) lacks hello 2.0.0 (20000)'),
+])
+def test_summary_says_what_an_incomplete_cluster_skipped(prune_wanted, upgrades, line):
+    run = prune_setup(whole=False)
+    run['clusters'][0]['upgrades'] = upgrades
+    result = cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'), outside(3, 'c', [V1])])
+    result['item']['prune'] = prune_wanted
+    run = L.record_cluster_nodes(run, [result])
+    assert line in L.summary(run)
+    assert bool(L.prune_skipped(run)) is prune_wanted
 
 
 # -- drift ---------------------------------------------------------------------------------------------

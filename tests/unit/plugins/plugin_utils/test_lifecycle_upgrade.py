@@ -128,21 +128,35 @@ def test_plan_upgrades_uses_the_cluster_as_this_run_leaves_it():
     assert problems == [] and planned['work'] is False
 
 
-def planned_two_clusters():
+def whole(run, outside=None):
+    """The whole-cluster reads (cluster_reads) recorded: every node of the batch skipped, ``outside`` {cluster: [(addr,
+    [keys])]} the other nodes of each cluster, at their address."""
+    results = []
+    for item in L.cluster_reads(run, True):
+        listed = [dict(uid=i, addr=h, url='https://%s:9443' % h, skipped=True, artifacts=None, error=None)
+                  for i, h in enumerate(L.cluster_of(run, item['cluster'])['hosts'])]
+        for addr, keys in (outside or {}).get(item['cluster'], []):
+            listed.append(dict(uid=addr, addr=addr, url='https://%s:9443' % addr, skipped=False, error=None,
+                               artifacts=[dict(module_name=k.split('/')[0], version=int(k.split('/')[1])) for k in keys]))
+        results.append(dict(item=item, changed=False, nodes=listed))
+    return L.record_cluster_nodes(run, results)
+
+
+def planned_two_clusters(outside=None):
     run = plan({'c1': ['a', 'b'], 'c2': ['c']}, V1, [('hello', 10000)])
     bdbs = {'c1': [bdb(1, 'orders', ('hello', 10000)), bdb(2, 'billing', ('hello', 10000))],
             'c2': [bdb(1, 'ledger', ('hello', 10000))]}
     planned, problems = L.plan_upgrades(run, True, db_reads(run, bdbs))
     assert problems == []
-    # before the uploads nothing may be upgraded
-    assert L.upgrade_rounds(planned, play_of(planned)) == [] and L.upgrade_todo(planned, 'a', 0, play_of(planned)) == []
+    # before the uploads nothing may be upgraded, nor read whole
+    assert L.upgrade_rounds(planned) == [] and L.upgrade_todo(planned, 'a', 0) == []
+    assert L.cluster_reads(planned, True) == []
     done = deployed(planned)
     assert all(node['verified'] for node in done['nodes'].values())
-    return done
-
-
-def play_of(run, extra=()):
-    return [(host, run) for host in run['nodes']] + list(extra)
+    # complete in this batch: read whole (for the upgrades), not yet ready
+    assert [(r['cluster'], r['upgrade']) for r in L.cluster_reads(done, False)] == [('c1', True), ('c2', True)]
+    assert L.upgrade_rounds(done) == []
+    return whole(done, outside)
 
 
 @pytest.mark.parametrize('host, index, expected', [
@@ -152,29 +166,41 @@ def play_of(run, extra=()):
 ])
 def test_upgrade_todo_by_leader_and_round(host, index, expected):
     run = planned_two_clusters()
-    assert L.upgrade_rounds(run, play_of(run)) == [0, 1]
-    todo = L.upgrade_todo(run, host, index, play_of(run))
+    assert L.upgrade_rounds(run) == [0, 1]
+    todo = L.upgrade_todo(run, host, index)
     assert [t['name'] for t in todo] == expected
     for item in todo:
         assert item['node_urls'] == (['https://a:9443', 'https://b:9443'] if host == 'a' else ['https://c:9443'])
         assert item['url'] == 'https://%s:9443' % host and item['label'] == '%s: db %s' % (item['cluster'], item['name'])
 
 
-@pytest.mark.parametrize('extra, rounds, waiting', [
-    # a host of a later batch not run yet: nothing may be upgraded now (its cluster is unknown)
-    ([('z', None)], [], ['c1', 'c2']),
-    # a host of c1 in an earlier batch that was not verified: c1 waits, c2 goes on
-    ([('z', {'nodes': {'z': {'cluster': 'c1', 'verified': False}}})], [0], ['c1']),
-    # a verified host of c1 in an earlier batch: its URL is one of the cluster's
-    ([('z', {'nodes': {'z': {'cluster': 'c1', 'verified': True, 'url': 'https://z:9443'}}})], [0, 1], []),
+@pytest.mark.parametrize('outside, rounds, waiting, c1_urls', [
+    # every node of each cluster in the batch
+    (None, [0, 1], [], ['https://a:9443', 'https://b:9443']),
+    # a node of c1 outside the batch (another serial batch or job slice) lacks 2.0.0: c1 waits, c2 goes on
+    ({'c1': [('z', ['hello/10000'])]}, [0], ['c1'], None),
+    # it lists 2.0.0: c1 is complete; its URL (at its address) is one of the cluster's for the module's check
+    ({'c1': [('z', ['hello/10000', 'hello/20000'])]}, [0, 1], [], ['https://a:9443', 'https://b:9443', 'https://z:9443']),
 ])
-def test_upgrades_wait_for_the_whole_cluster(extra, rounds, waiting):
+def test_upgrades_wait_for_the_whole_cluster(outside, rounds, waiting, c1_urls):
+    run = planned_two_clusters(outside)
+    assert L.upgrade_rounds(run) == rounds
+    lines = L.upgrade_waiting(run)
+    assert [line.split(':')[0] for line in lines] == ['cluster %s' % c for c in waiting]
+    if waiting:
+        assert 'node z (z), not in this run (or batch) lacks hello 2.0.0 (20000)' in lines[0]
+        assert L.upgrade_todo(run, 'a', 0) == []
+        assert '  database upgrades and prune skipped: node z (z), not in this run (or batch) lacks hello 2.0.0 (20000)' \
+            in L.summary(run)
+    else:
+        assert L.upgrade_todo(run, 'a', 0)[0]['node_urls'] == c1_urls
+
+
+def test_cluster_node_urls_needs_the_whole_cluster_read():
     run = planned_two_clusters()
-    play = play_of(run, extra)
-    assert L.upgrade_rounds(run, play) == rounds
-    assert [line.split(':')[0] for line in L.upgrade_waiting(run, play)] == ['cluster %s' % c for c in waiting]
-    if rounds == [0, 1]:
-        assert 'https://z:9443' in L.upgrade_todo(run, 'a', 0, play)[0]['node_urls']
+    assert L.cluster_node_urls(run, run['clusters'][0]) == ['https://a:9443', 'https://b:9443']
+    run['clusters'][0]['cluster_check'] = None
+    assert L.cluster_node_urls(run, run['clusters'][0]) == []
 
 
 def round_result(host, todo, **res):
@@ -183,26 +209,21 @@ def round_result(host, todo, **res):
 
 def test_a_recorded_failure_stops_the_cluster_and_its_removals():
     run = planned_two_clusters()
-    play = play_of(run)
-    first = [round_result('a', L.upgrade_todo(run, 'a', 0, play), failed=True, changed=False,
+    first = [round_result('a', L.upgrade_todo(run, 'a', 0), failed=True, changed=False,
                           msg="database 'orders': the upgrade of hello 1.0.0 -> 2.0.0 failed (action x): injected fault"),
-             round_result('c', L.upgrade_todo(run, 'c', 0, play)), ('b', {'results': [], 'skipped': True})]
+             round_result('c', L.upgrade_todo(run, 'c', 0)), ('b', {'results': [], 'skipped': True})]
     after = L.record_upgrades(run, first)
     assert after['errors']['c1'] == [
         "database upgrade of 'orders' failed: database 'orders': the upgrade of hello 1.0.0 -> 2.0.0 failed (action x): "
         "injected fault " + L.UPGRADE_FAILED_HINT + " Not upgraded: billing."]
     assert [c for c in after['changes']['c2'] if c.startswith('db ')] == ['db ledger: hello 1.0.0 %s 2.0.0' % ARROW]
-    play = play_of(after)
     # c1's second round has nothing to do; c1 is left out of removals; c2 is pruned
-    assert L.upgrade_todo(after, 'a', 1, play) == []
+    assert L.upgrade_todo(after, 'a', 1) == []
     # (the rounds are counted once, before the first: c1 no longer counts, c2's plan does)
-    assert L.upgrade_rounds(after, play) == [0]
-    assert L.upgrade_waiting(after, play) == []
-    # prune reads each cluster whole first (L.prune_reads); c1 failed, so only c2 is read (every node in the play)
-    assert [r['cluster'] for r in L.prune_reads(after, True, play)] == ['c2']
-    after = L.record_cluster_nodes(after, [dict(item=dict(cluster='c2', leader='c'),
-                                                nodes=[dict(uid=1, addr='c', skipped=True, artifacts=None, error=None)])])
-    assert [r['cluster'] for r in L.object_removals(after, True, play)] == ['c2']
+    assert L.upgrade_rounds(after) == [0]
+    assert L.upgrade_waiting(after) == []
+    # the clusters were read whole before the upgrades; c1 failed since, so it is not pruned
+    assert [r['cluster'] for r in L.object_removals(after, True)] == ['c2']
     assert L.cluster_errors(after, 'b') == after['errors']['c1'] and L.cluster_errors(after, 'c') == []
     lines = L.summary(after)
     assert 'cluster c1 (2 node(s) in this run): FAILED' in lines and '  db ledger: hello 1.0.0 %s 2.0.0' % ARROW in lines
@@ -219,7 +240,7 @@ def test_a_recorded_failure_stops_the_cluster_and_its_removals():
 ])
 def test_record_upgrades_changes(res, check_mode, change):
     run = planned_two_clusters()
-    after = L.record_upgrades(run, [round_result('a', L.upgrade_todo(run, 'a', 0, play_of(run)), **res)], check_mode)
+    after = L.record_upgrades(run, [round_result('a', L.upgrade_todo(run, 'a', 0), **res)], check_mode)
     assert [c for c in after['changes']['c1'] if c.startswith('db ')] == ([change] if change else [])
     assert after['errors']['c1'] == []
     if check_mode:
