@@ -245,3 +245,40 @@ def test_slice_does_not_prune_while_a_node_outside_it_lacks_the_new_version(emul
     assert sorted(node for node, path in deletes if path == ARTIFACTS + "/hello/10000") == ["c1-node1", "c1-node2", "c1-node3"]
     assert state(emulator) == expected(emulator, [20000])
     converged(emulator, deploy, testmodules.v2["path"], module_lifecycle_prune=True)
+
+
+def test_three_slices_upgrade_the_databases_and_prune(emulator_factory, deploy, testmodules, tmp_path):
+    """K = 3 slices at once with module_lifecycle_upgrade_databases and prune: each slice holds a part of each cluster.
+    A slice whose whole-cluster read shows every node with 2.0.0 upgrades the cluster's databases; two slices upgrading
+    the same database at once do not fail (the loser waits out the server's 409 and finds it upgraded); the clusters end
+    as one run leaves them."""
+    from tests.integration.test_role_upgrade_databases import create_db, hello_of
+    emulator = emulator_factory(clusters=CLUSTERS)
+    first = deploy(emulator, [emulator.inventory_path], module_lifecycle_artifacts=[{"src": testmodules.v1["path"]}])[0]
+    assert first.clean, first
+    create_db(emulator, "c1-node1", "orders")
+    create_db(emulator, "c1-node1", "billing")
+    create_db(emulator, "c2-node1", "ledger")
+    # upgrades that last a while, so that the slices' upgrades of one database overlap
+    for node in emulator.nodes:
+        emulator.fault(node["name"], "action-time", 1)
+    overlap(emulator, 0.2, "c1-node3", 1.5)
+    mark = emulator.mark()
+    options = dict(module_lifecycle_artifacts=[{"src": testmodules.v2["path"]}], module_lifecycle_prune=True,
+                   module_lifecycle_upgrade_databases=True)
+    runs = deploy(emulator, slice_inventories(emulator, tmp_path, 3), **options)
+    for run in runs:
+        assert run.clean, run
+    # the slice of the slow node ends last and finds c1 complete: c1 is upgraded and pruned at the latest by it
+    assert "not upgraded in this run" not in " ".join(runs[2].output.split()), runs[2]
+    assert "prune skipped on cluster c1" not in runs[2].output, runs[2]
+    assert hello_of(emulator, "c1-node1") == {"orders": ["2.0.0"], "billing": ["2.0.0"]}
+    assert hello_of(emulator, "c2-node1") == {"ledger": ["2.0.0"]}
+    assert state(emulator) == expected(emulator, [20000])
+    # each database was upgraded once: every upgrade the server accepted (200) is of a different database
+    log = emulator.requests(mark)
+    accepted = [(e["cluster"], e["path"]) for e in log if e["method"] == "POST" and e["path"].endswith("/upgrade")
+                and e["status"] == 200]
+    assert sorted(accepted) == sorted(set(accepted)) and len(accepted) == 3, accepted
+    overlap(emulator, 0)
+    converged(emulator, deploy, testmodules.v2["path"], module_lifecycle_prune=True, module_lifecycle_upgrade_databases=True)
