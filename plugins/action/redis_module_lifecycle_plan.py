@@ -48,6 +48,7 @@ PLAN_ARGUMENT_SPEC = dict(
     cluster_reads=dict(type='list', elements='dict', default=[]),
     node_reads=dict(type='dict', default={}),
     check_nodes=dict(type='bool', default=True),
+    upgrade_databases=dict(type='raw', default=False),
 )
 
 
@@ -121,6 +122,8 @@ class ActionModule(ActionBase):
             return result
 
         problems = _lifecycle.setting_problems(args['allow_uploads'])
+        wanted, problem = _lifecycle.upgrade_setting(args['upgrade_databases'])
+        problems.extend([problem] if problem else [])
         present, absent, item_problems = _lifecycle.plan_items(args['artifacts'], args['state'], self._inspect)
         problems.extend(item_problems)
         if problems:
@@ -135,6 +138,10 @@ class ActionModule(ActionBase):
             return result
 
         run = _lifecycle.plan(present, absent, nodes, cluster_reads, node_reads, args['prune'])
+        if wanted:
+            run, problems = _lifecycle.plan_upgrades(run, wanted, self._database_reads(args, run, wanted, cluster_reads))
+            if problems:
+                return self._fail(result, problems)
         if args['check_nodes'] and args['read']:
             problems = self._check(run, args['allow_uploads'], result)
             if problems:
@@ -227,6 +234,26 @@ class ActionModule(ActionBase):
             node_reads[node['host']] = ({'error': res.get('msg') or 'failed', 'url': node['url']} if res.get('failed')
                                         else {'artifacts': res.get('artifacts') or [], 'url': node['url']})
         return cluster_reads, node_reads
+
+    def _database_reads(self, args, run, wanted, cluster_reads):
+        """``{cluster: {'bdbs', 'modules'} or {'error'}}`` for the clusters whose databases must be read: GET /v1/bdbs
+        from the controller (once per cluster, only where an upgrade may be due), or what each cluster's first node read
+        (run_from node: redis_user_module_info with databases: true returned the databases and every module)."""
+        names = _lifecycle.upgrade_reads(run, wanted)
+        by_name = dict((c['name'], c) for c in run['clusters'])
+        if not args['read']:
+            reads = {}
+            for res in args['cluster_reads']:
+                name = (res.get('item') or {}).get('name')
+                if name in names:
+                    reads[name] = ({'error': res.get('msg') or 'failed'} if res.get('failed') else
+                                   {'bdbs': res.get('databases'), 'modules': res.get('modules')} if res.get('databases') is not None
+                                   else {'error': 'the databases were not read (redis_user_module_info databases: true)'})
+            return reads
+        done = run_parallel(dict((name, self._call(by_name[name]['url'], 'list_bdbs')) for name in names))
+        return dict((name, {'error': done[name]['error']} if 'error' in done[name] else
+                     {'bdbs': done[name]['value'] or [], 'modules': cluster_reads[name].get('modules') or []})
+                    for name in names)
 
     # -- checks before any write -----------------------------------------------------------------------
     def _check(self, run, allow_uploads, result):

@@ -23,6 +23,16 @@ description:
   - V(objects_removed), the module objects deleted (loops whose items P(redisops.custom_modules.lifecycle_todo#filter)
     chose with V(object_removals)); then each node's artifacts to delete are chosen.
   - V(artifacts_removed), the artifacts deleted (one registered result per host of O(hosts)).
+  - V(cluster_nodes), the whole-cluster reads before prune (the C(results) of a loop of
+    M(redisops.custom_modules.redis_module_artifact_info) with C(cluster_nodes=true) over the items
+    P(redisops.custom_modules.lifecycle_todo#filter) chose with V(prune_reads)); prune goes ahead on a cluster only when
+    every node outside the play could be read and lists every present package. Record them before V(objects_removed).
+  - V(outside_removed), the pruned artifacts deleted from the nodes outside the play (the C(results) of a loop over
+    V(outside_removals)).
+  - "V(upgrades), one round of database upgrades (one registered result per host of O(hosts), each the loop of
+    M(redisops.custom_modules.redis_database_module_upgrade) over what P(redisops.custom_modules.lifecycle_todo#filter)
+    chose with V(upgrades)); each database upgraded becomes a change C(db <name>: <module> <from> → <to>), a failure an
+    error of its cluster that stops its later databases and its removals."
   - A failed item becomes an error of its cluster, naming the node; the summary reports it and fails the cluster's hosts.
 author:
   - redisops maintainers (@redisops)
@@ -34,18 +44,19 @@ options:
   step:
     description: Which step the results come from.
     type: str
-    choices: [checks, creates, uploads, objects_removed, artifacts_removed]
+    choices: [checks, creates, uploads, objects_removed, artifacts_removed, upgrades, cluster_nodes, outside_removed]
     required: true
   results:
     description:
-      - For V(creates) and V(objects_removed) without O(hosts), the C(results) of the looped task.
-      - For V(checks), V(uploads), V(artifacts_removed), and V(creates) and V(objects_removed) with O(hosts), each
+      - For V(creates) and V(objects_removed) without O(hosts), and for V(cluster_nodes) and V(outside_removed), the
+        C(results) of the looped task.
+      - For V(checks), V(uploads), V(artifacts_removed), V(upgrades), and V(creates) and V(objects_removed) with O(hosts), each
         host's registered result, in the order of O(hosts).
     type: list
     elements: dict
     required: true
   hosts:
-    description: The hosts of O(results), for V(checks), V(uploads), V(artifacts_removed), and for V(creates) and
+    description: The hosts of O(results), for V(checks), V(uploads), V(artifacts_removed), V(upgrades), and for V(creates) and
       V(objects_removed) when each host ran its own loop.
     type: list
     elements: str
@@ -62,6 +73,12 @@ options:
     description: The hosts of O(play_runs) (C(ansible_play_hosts_all)).
     type: list
     elements: str
+  check_mode:
+    description:
+      - For V(upgrades), whether the run is in check mode; a database the module predicts no upgrade for (its new
+        module object is not created yet) is reported with the read pass's prediction.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -85,7 +102,8 @@ from ansible.module_utils.common._collections_compat import Mapping
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
 
-STEPS = ('checks', 'creates', 'uploads', 'objects_removed', 'artifacts_removed')
+STEPS = ('checks', 'creates', 'uploads', 'objects_removed', 'artifacts_removed', 'upgrades', 'cluster_nodes',
+         'outside_removed')
 
 
 def _pairs(hosts, results):
@@ -94,7 +112,7 @@ def _pairs(hosts, results):
     return list(zip(hosts, [result if isinstance(result, Mapping) else {} for result in results]))
 
 
-def lifecycle_record(run, step, results, hosts=None, prune=False, play_runs=None, play_hosts=None):
+def lifecycle_record(run, step, results, hosts=None, prune=False, play_runs=None, play_hosts=None, check_mode=False):
     """Filter: see DOCUMENTATION."""
     if not isinstance(run, Mapping) or 'nodes' not in run:
         raise AnsibleFilterError('lifecycle_record expects the plan of the module_lifecycle role (_module_lifecycle_run)')
@@ -110,8 +128,14 @@ def lifecycle_record(run, step, results, hosts=None, prune=False, play_runs=None
                                                for item in registered.get('results') or []])
     if step == 'uploads':
         return _lifecycle.record_uploads(run, _pairs(hosts, results))
+    if step == 'upgrades':
+        return _lifecycle.record_upgrades(run, _pairs(hosts, results), bool(check_mode))
     if step == 'artifacts_removed':
         return _lifecycle.record_artifact_removals(run, _pairs(hosts, results))
+    if step == 'cluster_nodes':
+        return _lifecycle.record_cluster_nodes(run, results)
+    if step == 'outside_removed':
+        return _lifecycle.record_outside_removals(run, results)
     if hosts is not None:
         results = [item for dummy, registered in _pairs(hosts, results) for item in registered.get('results') or []]
     return _lifecycle.record_object_removals(run, results, prune, [(name, (play_runs or {}).get(name)) for name in play_hosts or []])

@@ -104,20 +104,29 @@ class UploadGate(object):
         self.check()
         self.enable()
 
+    # How many times a write refused as an upload is sent again after turning the setting on. Another run
+    # (a job slice, or a second playbook run) that enabled the setting itself restores it at its end, maybe
+    # between our enable and our write: each refusal turns it on again, and this run records that it did.
+    RESENDS = 3
+
     def write(self, send, *args):
         """``send(*args)``; when the cluster refuses it as an upload while allowed, turn the setting on and send again.
 
-        A cluster without the setting (8.0), or one whose setting changed since check(), may still refuse.
+        The setting is turned on again even when this task turned it on already: another run may have restored it
+        since (concurrent runs each restore what they enabled). A cluster without the setting (8.0), or one whose
+        setting keeps being turned off, may still refuse after RESENDS attempts.
         """
-        try:
-            return send(*args)
-        except RedisEnterpriseError as exc:
-            if exc.status != 403 or exc.error_code != 'modules_upload_disabled':
-                raise
-            if not self.allow_uploads or self.changed:
-                raise  # its hint already names allow_uploads
-            self._turn_on()
-            return send(*args)
+        resends = 0
+        while True:
+            try:
+                return send(*args)
+            except RedisEnterpriseError as exc:
+                if exc.status != 403 or exc.error_code != 'modules_upload_disabled':
+                    raise
+                if not self.allow_uploads or resends >= self.RESENDS:
+                    raise  # its hint already names allow_uploads
+                resends += 1
+                self._turn_on()
 
     def _turn_on(self):
         if not self.check_mode:

@@ -96,6 +96,21 @@ options:
         clusters (only with O(read=true); with O(read=false) the role checks each node on the node).
     type: bool
     default: true
+  upgrade_databases:
+    description:
+      - The role's C(module_lifecycle_upgrade_databases). V(false), no database is read or upgraded (the reads are those
+        of a run without it).
+      - V(true), every database that uses an older version of a module of O(artifacts); C(GET /v1/bdbs) is read once
+        per cluster, only on the clusters that hold (or will hold after this run) two versions of such a module.
+      - A list of database names, those databases (on every cluster where one has that name); C(GET /v1/bdbs) is read
+        once per cluster, and a name found on no cluster fails the task.
+      - Which version each database gets is the rule of M(redisops.custom_modules.redis_database_module_upgrade), on
+        the cluster as it will be once this run's module objects and artifacts are there. A database no version can
+        be used for fails the task, naming it. The plan gets each cluster's C(upgrades).
+      - With O(read=false), the databases come from O(cluster_reads) (C(databases) and C(modules) of
+        M(redisops.custom_modules.redis_user_module_info) with O(redisops.custom_modules.redis_user_module_info#module:databases=true)).
+    type: raw
+    default: false
 notes:
   - The password is never returned and never appears in error messages or warnings.
 seealso:

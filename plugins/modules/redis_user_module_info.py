@@ -39,6 +39,14 @@ options:
       - Also return the modules bundled with Redis Enterprise (C(is_bundled=true)).
     type: bool
     default: false
+  databases:
+    description:
+      - Also return RV(databases), the cluster's databases with the modules each uses (one more request,
+        C(GET /v1/bdbs)), to see which databases still use a version before removing it. The
+        P(redisops.custom_modules.module_lifecycle#role) role reads them this way with C(module_lifecycle_run_from=node)
+        and C(module_lifecycle_upgrade_databases).
+    type: bool
+    default: false
 seealso:
   - module: redisops.custom_modules.redis_user_module
   - module: redisops.custom_modules.redis_module_artifact_info
@@ -89,6 +97,19 @@ modules:
       capabilities: [types, replica_of, backup_restore, failover_migrate, persistence_rdb]
       min_redis_version: "7.0"
       is_bundled: false
+databases:
+  description:
+    - With O(databases=true), every database of the cluster (C(GET /v1/bdbs)) with C(uid), C(name), C(redis_version),
+      C(version) and C(module_list) (each entry's C(module_id), C(module_name) and C(semantic_version)), sorted by C(uid).
+  returned: when O(databases=true)
+  type: list
+  elements: dict
+  sample:
+    - uid: 1
+      name: orders
+      redis_version: "8.2"
+      version: 8.2.1
+      module_list: [{module_id: 7e9f0c2a1b3d4e5f60718293a4b5c6d7, module_name: hello, semantic_version: 1.0.0}]
 """
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _listing
@@ -102,22 +123,35 @@ def select(modules, module_name=None, version=None, include_bundled=False):
     return sorted(selected, key=lambda obj: _listing.sort_key(obj) + (str(obj.get("uid")),))
 
 
+def database_view(bdb):
+    """The fields of a bdb object that say which module versions it uses."""
+    return dict(uid=bdb.get("uid"), name=bdb.get("name"), redis_version=bdb.get("redis_version"), version=bdb.get("version"),
+                module_list=[dict(module_id=e.get("module_id"), module_name=e.get("module_name"),
+                                  semantic_version=e.get("semantic_version"))
+                             for e in bdb.get("module_list") or [] if isinstance(e, dict)])
+
+
 def main():
     module = _argspec.create_module(dict(
         module_name=dict(type="str"),
         version=dict(type="int"),
         include_bundled=dict(type="bool", default=False),
+        databases=dict(type="bool", default=False),
     ))
     problem = module_name_problem(module.params["module_name"]) if module.params["module_name"] is not None else None
     if problem:
         module.fail_json(msg="module_name: %s. Nothing was sent to the cluster" % problem)
     client = _argspec.client_from_module(module)
+    result = dict(changed=False)
     try:
         modules = client.list_modules()
+        if module.params["databases"]:
+            bdbs = [database_view(b) for b in client.list_bdbs() or [] if isinstance(b, dict)]
+            result["databases"] = sorted(bdbs, key=lambda b: (str(type(b["uid"])), b["uid"]))
     except RedisEnterpriseError as exc:
         fail_module(module, exc)
-    module.exit_json(changed=False, modules=select(modules, module.params["module_name"], module.params["version"],
-                                                   module.params["include_bundled"]))
+    result["modules"] = select(modules, module.params["module_name"], module.params["version"], module.params["include_bundled"])
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact 
     module_name_problem,
     parse_version,
 )
+from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import select_databases
 from ansible_collections.redisops.custom_modules.plugins.module_utils._listing import key_of
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _redis_version
 
@@ -475,6 +476,141 @@ def cluster_verified(name, play_runs):
     return True
 
 
+# Job slices (AWX), --limit and concurrent runs: the play may hold only some nodes of a cluster. Before prune
+# removes anything, every node of the cluster is read (GET /v1/nodes, then each node the play does not hold, at its
+# address); prune goes ahead only when each of them lists every present package, and then also removes the pruned
+# artifacts from those nodes, so the cluster ends as one run over all its nodes would leave it.
+
+def prune_keys(run, cluster):
+    """The keys only prune would remove from this cluster (module objects, or artifacts of its nodes in this run)."""
+    by_prune, by_absent = _unwanted(run, True), _unwanted(run, False)
+    keys = set(cluster['keys'])
+    for host in cluster['hosts']:
+        keys.update(run['nodes'][host]['keys'])
+    return sorted(key for key in keys
+                  if by_prune(key, key.rsplit('/', 1)[0]) and not by_absent(key, key.rsplit('/', 1)[0]))
+
+
+def prune_reads(run, prune, play_runs, host=None):
+    """The clusters to read whole before prune, ``[{cluster, url, leader, skip}]``: those where prune has something to
+    remove, verified on every node of the play and without an error; ``skip`` the URLs of this batch's nodes (they
+    delete their own artifacts; the nodes of earlier serial batches are read, and pruned, like those outside the
+    play). With ``host``, only the clusters it leads. Empty without ``prune``: no read at all (a no-op run reads
+    nothing more)."""
+    if not prune:
+        return []
+    out = []
+    for cluster in run['clusters']:
+        name = cluster['name']
+        if run['errors'].get(name) or (host is not None and cluster['leader'] != host):
+            continue
+        if not prune_keys(run, cluster) or not cluster_verified(name, play_runs):
+            continue
+        skip = []
+        for member in cluster['hosts']:
+            if run['nodes'][member]['url'] not in skip:
+                skip.append(run['nodes'][member]['url'])
+        out.append(dict(cluster=name, url=cluster['url'], leader=cluster['leader'], skip=skip))
+    return out
+
+
+def node_label(node):
+    return 'node %s (%s)' % (node.get('uid'), node.get('addr') or node.get('url') or 'no address')
+
+
+def cluster_nodes_check(run, nodes):
+    """Whether prune may go ahead on a cluster, from every node of it (redis_module_artifact_info's ``nodes``):
+    ``{ok, problems, outside}``. Each node not skipped (not in the play) must be readable and list every present
+    package; ``outside`` holds those nodes with their keys, for the removal of the pruned artifacts."""
+    problems, outside = [], []
+    for node in nodes or []:
+        if node.get('skipped'):
+            continue
+        where = '%s, not in this run (or batch)' % node_label(node)
+        if node.get('error') is not None or not isinstance(node.get('artifacts'), list):
+            problems.append('%s could not be read: %s' % (where, node.get('error') or 'no listing'))
+            continue
+        keys = keys_of(node['artifacts'])
+        lacking = [pkg['label'] for pkg in run['present'] if pkg['key'] not in keys]
+        if lacking:
+            problems.append('%s lacks %s' % (where, ', '.join(lacking)))
+        outside.append(dict(uid=node.get('uid'), addr=node.get('addr'), url=node.get('url'), label=node_label(node),
+                            keys=keys, removals=[]))
+    if not nodes:
+        problems.append('GET /v1/nodes listed no node')
+    return dict(ok=not problems, problems=problems, outside=[] if problems else outside)
+
+
+def record_cluster_nodes(run, results):
+    """Fold the whole-cluster reads (loop items from prune_reads) into the run: each cluster's ``prune_check``."""
+    run = copy.deepcopy(run)
+    for res in results or []:
+        item = res.get('item') or {}
+        cluster = cluster_of(run, item.get('cluster'))
+        if cluster is None or res.get('skipped'):
+            continue
+        if res.get('failed'):
+            cluster['prune_check'] = dict(ok=False, outside=[], problems=[
+                'the nodes of the cluster could not be read through %s: %s' % (item.get('leader'), res.get('msg') or 'failed')])
+        else:
+            cluster['prune_check'] = cluster_nodes_check(run, res.get('nodes'))
+    return run
+
+
+def prune_allowed(cluster, play_runs):
+    """Prune may remove versions from this cluster: every node of the play verified, and every node of the
+    cluster outside the play read and listing every present package (record_cluster_nodes)."""
+    check = cluster.get('prune_check') or {}
+    return bool(check.get('ok')) and cluster_verified(cluster['name'], play_runs)
+
+
+def prune_skipped(run):
+    """One message per cluster where the whole-cluster read stopped prune."""
+    out = []
+    for cluster in run['clusters']:
+        check = cluster.get('prune_check')
+        if check and not check['ok']:
+            out.append('prune skipped on cluster %s: nothing was pruned there, because a node this run does not verify '
+                       'may still need the other versions: %s. Run the playbook again once every node lists the present '
+                       'version(s) (with job slices, the last slice to finish usually does).'
+                       % (cluster['name'], '; '.join(check['problems'])))
+    return out
+
+
+def outside_removals(run):
+    """The pruned artifacts to delete from the nodes outside the play, ``[{cluster, leader, node, url, module_name,
+    version, key}]``, chosen by record_object_removals (only where the module object is gone)."""
+    out = []
+    for cluster in run['clusters']:
+        if run['errors'].get(cluster['name']):
+            continue
+        for node in (cluster.get('prune_check') or {}).get('outside') or []:
+            for key in node.get('removals') or []:
+                name, version = key.rsplit('/', 1)
+                out.append(dict(cluster=cluster['name'], leader=cluster['leader'], node=node['label'], url=node['url'],
+                                module_name=name, version=coerce_version(version, version), key=key))
+    return out
+
+
+def record_outside_removals(run, results):
+    """Fold the deletions on the nodes outside the play (loop items from outside_removals) into the run."""
+    run = copy.deepcopy(run)
+    for res in results or []:
+        item = res.get('item') or {}
+        name = item.get('cluster')
+        if cluster_of(run, name) is None or res.get('skipped'):
+            continue
+        if res.get('failed'):
+            run['errors'][name].append('artifact removal on %s, not in this run (or batch): %s'
+                                       % (item.get('node'), res.get('msg') or 'failed'))
+            continue
+        if res.get('changed'):
+            run['changes'][name].append('artifact deleted: %s' % item.get('key'))
+        if isinstance(res.get('artifacts'), list) and item.get('key') in keys_of(res['artifacts']):
+            run['errors'][name].append('verification: still listed on %s: %s' % (item.get('node'), item.get('key')))
+    return run
+
+
 def object_removals(run, prune, play_runs, host=None):
     """The module objects to delete, ``[{cluster, url, leader, module_name, version, key, label, prune}]``.
 
@@ -487,7 +623,7 @@ def object_removals(run, prune, play_runs, host=None):
     for cluster in run['clusters']:
         if run['errors'].get(cluster['name']) or (host is not None and cluster['leader'] != host):
             continue
-        verified = cluster_verified(cluster['name'], play_runs) if prune else False
+        verified = prune_allowed(cluster, play_runs) if prune else False
         absent_keys = set(entry['key'] for entry in run['absent'])
         for obj in cluster['modules']:
             if unwanted(obj['key'], obj['module_name'], allow_prune=verified):
@@ -527,13 +663,16 @@ def record_object_removals(run, results, prune, play_runs):
         cluster['modules'] = [obj for obj in cluster['modules'] if obj['key'] != item['key']]
     unwanted = _unwanted(run, prune)
     for cluster in run['clusters']:
-        verified = cluster_verified(cluster['name'], play_runs) if prune else False
+        verified = prune_allowed(cluster, play_runs) if prune else False
         for host in cluster['hosts']:
             node = run['nodes'][host]
             node['removals'] = [] if run['errors'].get(cluster['name']) else [
                 key for key in node['keys']
                 if key not in cluster['keys'] and unwanted(key, key.rsplit('/', 1)[0], allow_prune=verified)]
-    run['warnings'] = warnings
+        for node in (cluster.get('prune_check') or {}).get('outside') or []:
+            node['removals'] = [] if run['errors'].get(cluster['name']) or not verified else [
+                key for key in node['keys'] if key not in cluster['keys'] and unwanted(key, key.rsplit('/', 1)[0])]
+    run['warnings'] = prune_skipped(run) + warnings
     return run
 
 
@@ -612,6 +751,9 @@ def summary(run, check_mode=False, allow_uploads=False):
             lines.append('  no change')
         if name in (run.get('uploads_enabled') or []):
             lines.append('  allow_modules_upload %senabled%s' % (would, ', restored to false' if temporary else ' (left on)'))
+        check = cluster.get('prune_check')
+        if check and not check['ok']:
+            lines.append('  prune skipped: %s' % '; '.join(check['problems']))
         for error in errors:
             lines.append('  ERROR ' + error)
     return lines
@@ -681,3 +823,234 @@ def drift_lines(status):
         for entry in c['artifacts_without_object']:
             lines.append('  DRIFT artifact %s on %s has no module object' % (entry['artifact'], entry['node']))
     return lines
+
+
+# -- database upgrades (module_lifecycle_upgrade_databases) --------------------------------------------
+#
+# After verification and before removal, each cluster's databases that use an older version of a present
+# module are upgraded (redis_database_module_upgrade), one at a time, through the cluster's leader; the
+# clusters in parallel. Which databases, and to what, is decided by _bdb_upgrade (the module's own rule).
+# A cluster entry gains ``upgrades`` (the plan: [{uid, name, redis_version, upgrades}]) and ``upgraded``
+# (what happened: [{name, upgrades, changed, failed}]); a failed upgrade is an error of its cluster, which
+# stops its remaining upgrades and its removals.
+
+ARROW = u'\u2192'
+UPGRADE_SETTING_PROBLEM = ('module_lifecycle_upgrade_databases must be false, true (every database that uses an older '
+                           'version of a module in module_lifecycle_artifacts) or a list of database names (got %r)')
+UPGRADE_FAILED_HINT = ('The remaining databases of this cluster were not upgraded and nothing was removed from it (every '
+                       'module object and artifact is kept). Fix the cause, then run the role again: the databases '
+                       'already upgraded are left as they are.')
+_BOOLEANS = {'true': True, 'yes': True, 'on': True, '1': True, 'false': False, 'no': False, 'off': False, '0': False, '': False}
+
+
+def upgrade_setting(value):
+    """module_lifecycle_upgrade_databases as ``(wanted, problem)``: wanted is False, True or a list of names.
+
+    >>> upgrade_setting('yes'), upgrade_setting(['orders']), upgrade_setting([])
+    ((True, None), (['orders'], None), (False, None))
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value), None
+    if isinstance(value, str):
+        if value.strip().lower() in _BOOLEANS:
+            return _BOOLEANS[value.strip().lower()], None
+        return False, UPGRADE_SETTING_PROBLEM % (value,)
+    if isinstance(value, (list, tuple)):
+        names = []
+        for name in value:
+            if not isinstance(name, str) or not name.strip():
+                return False, UPGRADE_SETTING_PROBLEM % (list(value),)
+            if name.strip() not in names:
+                names.append(name.strip())
+        return (names or False), None
+    return False, UPGRADE_SETTING_PROBLEM % (value,)
+
+
+def _module_versions(run, cluster):
+    """``{module_name: set of versions}`` of the present modules' objects on the cluster once this run created its own."""
+    names = set(pkg['module_name'] for pkg in run['present'])
+    versions = {}
+    for key in list(cluster['keys']) + list(cluster.get('create') or []):
+        name, version = key.rsplit('/', 1)
+        if name in names:
+            versions.setdefault(name, set()).add(version)
+    return versions
+
+
+def upgrade_reads(run, wanted):
+    """The clusters whose databases must be read (GET /v1/bdbs), in plan order.
+
+    None when ``wanted`` is False. With True, only the clusters that hold (or will hold, after this run's module
+    objects) two versions of a present module: with one version, no database can use an older one. With a list of
+    names, every cluster (each listed name must be found somewhere).
+    """
+    if not wanted or not run['present']:
+        return []
+    out = []
+    for cluster in run['clusters']:
+        if wanted is not True or any(len(v) > 1 for v in _module_versions(run, cluster).values()):
+            out.append(cluster['name'])
+    return out
+
+
+def _predicted_modules(run, cluster, modules):
+    """The cluster's GET /v1/modules listing once this run created its module objects."""
+    out = [mod for mod in modules or [] if isinstance(mod, dict)]
+    for pkg in packages(run, cluster.get('create') or []):
+        created = dict(uid=None, module_name=pkg['module_name'], version=pkg['version'],
+                       semantic_version=pkg.get('semantic_version'), is_bundled=False)
+        created.update((name, value) for name, value in (pkg.get('redis_fields') or {}).items() if value is not None)
+        out.append(created)
+    return out
+
+
+def _predicted_artifacts(run, cluster):
+    """``{host: set of (module_name, version)}`` of the cluster's nodes in the batch once their uploads are done."""
+    out = {}
+    for host in cluster['hosts']:
+        node = run['nodes'][host]
+        out[host] = set((key.rsplit('/', 1)[0], coerce_version(key.rsplit('/', 1)[1], None))
+                        for key in list(node['keys']) + list(node.get('uploads') or []))
+    return out
+
+
+def plan_upgrades(run, wanted, reads):
+    """Which databases of each cluster to upgrade, and to what: ``(run, problems)``.
+
+    ``reads`` maps the clusters of upgrade_reads() to ``{'bdbs': GET /v1/bdbs, 'modules': GET /v1/modules}`` or
+    ``{'error': text}``. The decision is _bdb_upgrade.select_databases' (the rule of redis_database_module_upgrade),
+    made on the cluster as it will be once this run's module objects and artifacts are there. Sets each cluster's
+    ``upgrades`` and ``upgraded`` and ``work`` when a database is due. A listed name found on no cluster, a database
+    no version can be used for, or a read that failed is a problem (the read pass stops every host: nothing changed).
+    """
+    run = copy.deepcopy(run)
+    problems = []
+    found = set()
+    names = sorted(set(pkg['module_name'] for pkg in run['present']))
+    for cluster in run['clusters']:
+        cluster['upgrades'], cluster['upgraded'] = [], []
+        if cluster['name'] not in reads:
+            continue
+        read = reads[cluster['name']] or {'error': 'not read'}
+        if read.get('error') is not None:
+            problems.append('cluster %s (GET /v1/bdbs via %s): %s' % (cluster['name'], cluster['leader'], read['error']))
+            continue
+        bdbs = [bdb for bdb in read.get('bdbs') or [] if isinstance(bdb, dict)]
+        here = set(bdb.get('name') for bdb in bdbs)
+        listed = wanted if wanted is True else [name for name in wanted if name in here]
+        found.update(here)
+        if not listed:
+            continue
+        decided = select_databases(bdbs, _predicted_modules(run, cluster, read.get('modules')),
+                                   _predicted_artifacts(run, cluster), listed, names)
+        problems.extend('cluster %s: %s' % (cluster['name'], problem) for problem in decided['problems'])
+        cluster['upgrades'] = decided['upgrades']
+    if wanted is not True and wanted and reads:  # nothing read: no present module (a removal), nothing to upgrade
+        missing = [name for name in wanted if name not in found]
+        if missing:
+            problems.append('no database named %s on cluster(s) %s (their databases: %s): fix module_lifecycle_upgrade_databases'
+                            % (', '.join("'%s'" % name for name in missing), ', '.join(sorted(reads)),
+                               ', '.join(sorted(found)) or 'none'))
+    if any(cluster['upgrades'] for cluster in run['clusters']):
+        run['work'] = True
+    return run, problems
+
+
+def _cluster_node_urls(name, play_runs):
+    """The URL of every host of cluster ``name`` in the play (all batches so far), as the run knows them."""
+    urls = []
+    for host, host_run in play_runs:
+        node = (host_run or {}).get('nodes', {}).get(host)
+        if node is not None and node['cluster'] == name and node['url'] not in urls:
+            urls.append(node['url'])
+    return urls
+
+
+def _upgrading(run, play_runs, host=None):
+    """The clusters whose databases may be upgraded now: with an upgrade due, no error, verified on every node of the
+    play (with ``serial``, in the batch that completes the cluster); with ``host``, only those it leads."""
+    out = []
+    for cluster in run['clusters']:
+        if not cluster.get('upgrades') or run['errors'].get(cluster['name']):
+            continue
+        if host is not None and cluster['leader'] != host:
+            continue
+        if cluster_verified(cluster['name'], play_runs):
+            out.append(cluster)
+    return out
+
+
+def upgrade_rounds(run, play_runs):
+    """``[0, 1, ...]``, one round per database of the cluster with the most upgrades due now: in round ``i`` each
+    cluster's leader upgrades its cluster's ``i``-th database (the clusters in parallel, one database at a time)."""
+    return list(range(max([len(cluster['upgrades']) for cluster in _upgrading(run, play_runs)] or [0])))
+
+
+def upgrade_waiting(run, play_runs):
+    """Why the upgrades due on a cluster of the batch do not run now (lines for the log): its nodes of the play are
+    not all verified yet (with ``serial``, a later batch), or the cluster failed before."""
+    lines = []
+    ready = [cluster['name'] for cluster in _upgrading(run, play_runs)]
+    for cluster in run['clusters']:
+        if not cluster.get('upgrades') or cluster['name'] in ready or cluster.get('upgraded'):
+            continue  # nothing due, running now, or ran (record_upgrades reported it)
+        names = ', '.join(db['name'] for db in cluster['upgrades'])
+        if run['errors'].get(cluster['name']):
+            lines.append('cluster %s: databases %s not upgraded (the cluster failed before; see the summary)' % (cluster['name'], names))
+        else:
+            lines.append('cluster %s: databases %s wait for every node of the cluster in the play to be verified (with '
+                         'serial, the batch that completes the play)' % (cluster['name'], names))
+    return lines
+
+
+def upgrade_todo(run, host, index, play_runs):
+    """The database ``host`` upgrades in round ``index``: ``[{cluster, url, leader, uid, name, upgrades, node_urls,
+    label}]`` or ``[]`` (not a leader, no such round, or its cluster failed: a failure stops the cluster's later
+    databases). ``node_urls`` are the URLs of every node of the cluster in the play, for the module's artifact check."""
+    for cluster in _upgrading(run, play_runs, host):
+        if index < len(cluster['upgrades']):
+            db = cluster['upgrades'][index]
+            return [dict(cluster=cluster['name'], url=cluster['url'], leader=cluster['leader'], uid=db['uid'],
+                         name=db['name'], upgrades=db['upgrades'], node_urls=_cluster_node_urls(cluster['name'], play_runs),
+                         label='%s: db %s' % (cluster['name'], db['name']))]
+    return []
+
+
+def upgrade_line(name, upgrades):
+    """``db orders: hello 1.0.0 → 2.0.0`` (several modules joined by commas)."""
+    modules = ['%s %s %s %s' % (u.get('module_name'), u.get('from'), ARROW, u.get('to')) for u in upgrades or []]
+    return 'db %s: %s' % (name, ', '.join(modules) or 'up to date')
+
+
+def record_upgrades(run, registered_by_host, check_mode=False):
+    """Fold the upgrades of one round (``[(host, registered)]``, each a looped redis_database_module_upgrade) into
+    the run. A database upgraded (or, in check mode, to be) is a change ``db <name>: <module> <from> → <to>``; a
+    failure is an error of its cluster naming the database, which stops its later databases and its removals.
+
+    In check mode the module reads the cluster as it is: before this run's module objects exist it predicts no
+    upgrade, so the plan's prediction is reported.
+    """
+    run = copy.deepcopy(run)
+    for dummy, registered in registered_by_host:
+        for res in (registered or {}).get('results') or []:
+            item = res.get('item') or {}
+            cluster = cluster_of(run, item.get('cluster'))
+            if cluster is None or res.get('skipped'):
+                continue
+            name = item.get('name')
+            upgrades = res.get('upgrades') or []
+            if check_mode and not res.get('failed') and not upgrades:
+                upgrades = item.get('upgrades') or []
+            done = dict(name=name, upgrades=upgrades, changed=bool(res.get('changed')) or bool(check_mode and upgrades),
+                        failed=bool(res.get('failed')))
+            cluster.setdefault('upgraded', []).append(done)
+            if done['failed']:
+                left = [db['name'] for db in cluster.get('upgrades') or []
+                        if db['name'] != name and db['name'] not in [d['name'] for d in cluster['upgraded']]]
+                run['errors'][cluster['name']].append(
+                    "database upgrade of '%s' failed: %s %s%s" % (
+                        name, res.get('msg') or 'failed', UPGRADE_FAILED_HINT,
+                        ' Not upgraded: %s.' % ', '.join(left) if left else ''))
+            elif done['changed']:
+                run['changes'][cluster['name']].append(upgrade_line(name, upgrades))
+    return run

@@ -111,3 +111,26 @@ def test_object_removals_by_the_leader_of_each_cluster():
     run = lifecycle_record.lifecycle_record(run, 'objects_removed', [{'results': [dict(item=mine[0], changed=True)]}],
                                             hosts=['c'])
     assert run['changes'] == {'c1': [], 'c2': ['module object deleted: hello 1.0.0 (10000)']}
+
+
+def test_prune_of_a_slice_through_the_filters():
+    """A play holding nodes a and b of a cluster that has a third node (a job slice): read it, then prune everywhere."""
+    old = dict(module_name='hello', version=5000)
+    new = dict(module_name='hello', version=10000)
+    run = _lifecycle.plan([_lifecycle.package_entry(PKG, 'present')], [], NODES,
+                          {'c1': {'modules': [dict(old, uid='1'), dict(new, uid='2')]}},
+                          {'a': {'artifacts': [old, new]}, 'b': {'artifacts': [old, new]}}, prune=True)
+    play = dict(play_runs={'a': run, 'b': run}, play_hosts=['a', 'b'])
+    assert lifecycle_todo.lifecycle_todo(run, 'prune_reads', prune=False, **play) == []
+    reads = lifecycle_todo.lifecycle_todo(run, 'prune_reads', prune=True, host='a', **play)
+    assert reads == [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])]
+    third = dict(uid=3, addr='10.0.0.3', url='https://10.0.0.3:9443', skipped=False, artifacts=[old, new], error=None)
+    run = lifecycle_record.lifecycle_record(run, 'cluster_nodes', [dict(item=reads[0], nodes=[third])])
+    removals = lifecycle_todo.lifecycle_todo(run, 'object_removals', prune=True, **play)
+    assert [r['key'] for r in removals] == ['hello/5000']
+    run = lifecycle_record.lifecycle_record(run, 'objects_removed', [dict(item=removals[0], changed=True)], prune=True, **play)
+    outside = lifecycle_todo.lifecycle_todo(run, 'outside_removals')
+    assert [(r['url'], r['key']) for r in outside] == [('https://10.0.0.3:9443', 'hello/5000')]
+    run = lifecycle_record.lifecycle_record(run, 'outside_removed', [dict(item=outside[0], changed=True, artifacts=[new])])
+    assert run['changes']['c1'] == ['module object deleted: hello ? (5000)', 'artifact deleted: hello/5000']
+    assert run['errors']['c1'] == []

@@ -75,16 +75,38 @@ def test_write_refused_is_enabled_and_resent_once():
     assert sent == ['x', 'x'] and client.calls == ['set_allow_modules_upload']
 
 
-@pytest.mark.parametrize('allow_uploads', [False, True])
-def test_write_refused_again_is_raised(allow_uploads):
+@pytest.mark.parametrize('allow_uploads, sends', [(False, 1), (True, 1 + UploadGate.RESENDS)])
+def test_write_refused_again_is_raised(allow_uploads, sends):
     client = Cluster(None)
     uploads = gate(client, allow_uploads=allow_uploads)
+    sent = []
 
     def send():
+        sent.append(1)
         raise REFUSED
     with pytest.raises(RedisEnterpriseError):
         uploads.write(send)
     assert uploads.changed is allow_uploads
+    assert len(sent) == sends
+    assert client.calls == ['set_allow_modules_upload'] * (sends - 1)
+
+
+def test_write_refused_after_this_task_enabled_is_enabled_again():
+    """Another run restored the setting between this task's enable and its write (concurrent runs, job slices)."""
+    client = Cluster(False)
+    uploads = gate(client, allow_uploads=True)
+    uploads.ensure()
+    assert client.cluster['allow_modules_upload'] is True
+    client.cluster['allow_modules_upload'] = False  # the other run's restore
+
+    def send(value):
+        if not client.cluster['allow_modules_upload']:
+            raise REFUSED
+        return value
+    assert uploads.write(send, 'x') == 'x'
+    assert client.calls == ['get_cluster', 'set_allow_modules_upload', 'set_allow_modules_upload']
+    # recorded as enabled by this task, so the run restores it at its end
+    assert uploads.result() == dict(allow_modules_upload_changed=True, allow_modules_upload_before=False)
 
 
 @pytest.mark.parametrize('cluster, expected', [

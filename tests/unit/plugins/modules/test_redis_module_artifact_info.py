@@ -80,3 +80,76 @@ def test_unsafe_module_name_filter_fails_before_any_request(fake, run, name):
     result = run(dict(module_name=name))
     assert result.failed and result["msg"].startswith("module_name: ") and "a module name is one path segment" in result["msg"]
     assert client.calls == []
+
+
+class FakeCluster(FakeNode):
+    """One node's client that also lists the cluster's nodes and makes clients for the others (for_url)."""
+
+    def __init__(self, nodes, listings, errors=None):
+        FakeNode.__init__(self)
+        self.base_url = CONN["url"]
+        self.nodes = nodes
+        self.listings = listings
+        self.errors = errors or {}
+        self.opened = []
+
+    def list_nodes(self):
+        self.calls.append("list_nodes")
+        return [dict(n) for n in self.nodes]
+
+    def node_url(self, address):
+        return "https://%s:9443" % address
+
+    def for_url(self, url):
+        self.opened.append(url)
+        host = url.split("//")[1].rsplit(":", 1)[0]
+        node = FakeNode(self.listings.get(host, []), self.errors.get(host))
+        node.close = lambda: None
+        return node
+
+    def close(self):
+        pass
+
+
+NODES = [dict(uid=1, addr="127.0.0.11"), dict(uid=2, addr="127.0.0.12", external_addr=["node2.example.com"]),
+         dict(uid=3, addr="127.0.0.13")]
+
+
+@pytest.mark.parametrize("skip, read", [
+    ([], ["127.0.0.11", "127.0.0.12", "127.0.0.13"]),
+    (["https://127.0.0.11:9443"], ["127.0.0.12", "127.0.0.13"]),
+    (["NODE2.example.com", "127.0.0.13"], ["127.0.0.11"]),
+    (["https://node2.example.com:9443/"], ["127.0.0.11", "127.0.0.13"]),
+])
+def test_cluster_nodes_reads_every_node_not_skipped(fake_client, run, skip, read):
+    client = fake_client(FakeCluster)(nodes=NODES, listings={"127.0.0.12": [dict(module_name="hello", version=20000)]})
+    result = run(dict(cluster_nodes=True, skip_nodes=skip))
+    assert result["changed"] is False
+    assert client.opened == ["https://%s:9443" % host for host in read]
+    by_addr = dict((n["addr"], n) for n in result["nodes"])
+    assert [n["uid"] for n in result["nodes"]] == [1, 2, 3]
+    for addr, node in by_addr.items():
+        assert node["url"] == "https://%s:9443" % addr
+        assert node["skipped"] is (addr not in read)
+        assert node["error"] is None
+        if addr in read:
+            assert node["artifacts"] == ([dict(module_name="hello", version=20000)] if addr == "127.0.0.12" else [])
+        else:
+            assert node["artifacts"] is None
+
+
+def test_cluster_nodes_reports_an_unreadable_node_without_failing(fake_client, run):
+    down = RedisEnterpriseError("cannot connect to https://127.0.0.13:9443: Connection refused")
+    fake_client(FakeCluster)(nodes=NODES + [dict(uid=4)], listings={}, errors={"127.0.0.13": down})
+    result = run(dict(cluster_nodes=True, module_name="hello"))
+    assert "failed" not in result or not result["failed"]
+    nodes = dict((n["uid"], n) for n in result["nodes"])
+    assert nodes[3]["artifacts"] is None and "Connection refused" in nodes[3]["error"]
+    assert nodes[4]["url"] is None and "no address" in nodes[4]["error"]
+    assert nodes[1]["artifacts"] == [] and nodes[1]["error"] is None
+
+
+def test_without_cluster_nodes_no_node_listing(fake, run):
+    client = fake()
+    result = run(dict())
+    assert "nodes" not in result and client.calls == ["list_artifacts"]

@@ -548,12 +548,24 @@ def test_force_when_old_object_vanished_meanwhile(fake, run):
 
 def test_upload_still_refused_after_enabling(fake, run):
     client = fake(allow_upload=None)
-    refused = [http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled") for _attempt in range(2)]
+    # refused every time (the setting keeps being turned off, or a cluster without it): given up after 3 resends
+    refused = [http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled") for _attempt in range(4)]
     client.fail["create_user_module"] = refused
     result = run(dict(metadata=HELLO, allow_uploads=True))
     assert result.failed and result["error_code"] == "modules_upload_disabled"
     assert result["allow_modules_upload_changed"] is True  # so a role can still restore the setting
-    assert client.writes() == ["create_user_module", "set_allow_modules_upload", "create_user_module"]
+    assert client.writes() == ["create_user_module"] + ["set_allow_modules_upload", "create_user_module"] * 3
+
+
+def test_upload_refused_after_another_run_restored_the_setting(fake, run):
+    """This task turned the setting on, another run (a job slice) turned it off before the POST: on again, resent."""
+    client = fake(allow_upload=False)
+    client.fail["create_user_module"] = [http_error("POST", "/v2/modules/user-defined", 403, "modules_upload_disabled")]
+    result = run(dict(metadata=HELLO, allow_uploads=True))
+    assert not result.failed and result["changed"] is True
+    assert result["allow_modules_upload_changed"] is True and result["allow_modules_upload_before"] is False
+    assert client.writes() == ["set_allow_modules_upload", "create_user_module", "set_allow_modules_upload",
+                               "create_user_module"]
 
 
 def test_in_use_without_listed_database(fake, run):

@@ -31,6 +31,12 @@ class FakeClient(object):
             raise self.error
         return [dict(m) for m in self.modules]
 
+    def list_bdbs(self):
+        self.calls.append("list_bdbs")
+        return [dict(uid=2, name="billing", redis_version="8.2", version="8.2.1", shards_count=1,
+                     module_list=[dict(module_id="u1", module_name="hello", semantic_version="1.0.0", module_args="")]),
+                dict(uid=1, name="orders", redis_version="8.2", version="8.2.1", module_list=[])]
+
 
 @pytest.fixture
 def client(fake_client):
@@ -82,3 +88,14 @@ def test_unsafe_module_name_filter_fails_before_any_request(client, run, name):
     result = run(dict(module_name=name))
     assert result.failed and result["msg"].startswith("module_name: ") and "a module name is one path segment" in result["msg"]
     assert client.calls == []
+
+
+def test_databases_on_request_only(client, run):
+    assert "databases" not in run(dict()) and client.calls == ["list_modules"]
+    result = run(dict(databases=True))
+    assert client.calls[1:] == ["list_modules", "list_bdbs"]
+    assert result["databases"] == [
+        dict(uid=1, name="orders", redis_version="8.2", version="8.2.1", module_list=[]),
+        dict(uid=2, name="billing", redis_version="8.2", version="8.2.1",
+             module_list=[dict(module_id="u1", module_name="hello", semantic_version="1.0.0")])]
+    assert uids(result) == ["u1", "u2", "u3"]

@@ -298,10 +298,28 @@ def test_artifact_still_listed_after_deletion_is_an_error():
     assert run['errors']['c1'] == ['verification: still listed on a: hello/10000']
 
 
-def prune_setup():
+def cluster_read(cluster='c1', leader='a', nodes_listed=None, **extra):
+    """A redis_module_artifact_info result with cluster_nodes=true, as the role's loop registers it."""
+    return dict(dict(item=dict(cluster=cluster, leader=leader), changed=False, nodes=nodes_listed or []), **extra)
+
+
+def in_play(uid, host):
+    return dict(uid=uid, addr=host, url='https://%s:9443' % host, skipped=True, artifacts=None, error=None)
+
+
+def outside(uid, addr, artifacts=None, error=None):
+    return dict(uid=uid, addr=addr, url='https://%s:9443' % addr, skipped=False, artifacts=artifacts, error=error)
+
+
+def prune_setup(whole=True):
+    """hello 1.0.0 and 2.0.0 on both nodes a and b of c1, 2.0.0 wanted; with ``whole``, the cluster read whole
+    (it has only a and b, both in the play)."""
     modules = [obj('hello', 10000, '1.0.0'), obj('hello', 20000, '2.0.0')]
     listed = {'a': [art('hello', 10000), art('hello', 20000)], 'b': [art('hello', 10000), art('hello', 20000)]}
-    return L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads(modules, listed), prune=True)
+    run = L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads(modules, listed), prune=True)
+    if whole:
+        run = L.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b')])])
+    return run
 
 
 @pytest.mark.parametrize('play, pruned', [
@@ -335,6 +353,141 @@ def test_prune_keeps_a_version_in_use_with_its_artifacts():
     run = prune_setup()
     run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], True, play)
     assert [r['key'] for r in L.host_removals(run, 'b')] == ['hello/10000']
+
+
+# -- prune across the whole cluster (job slices, --limit, concurrent runs) -------------------------------
+
+@pytest.mark.parametrize('modules, listed, absent, keys', [
+    # another version of a present module: prune's
+    ([obj('hello', 10000), obj('hello', 20000)], {}, [], ['hello/10000']),
+    # only on a node of the run, without an object
+    ([obj('hello', 20000)], {'b': [art('hello', 10000)]}, [], ['hello/10000']),
+    # an absent item is not prune's (removed whatever the other nodes hold)
+    ([obj('hello', 10000), obj('hello', 20000)], {}, ['hello/10000'], []),
+    # another module is never pruned; the present version neither
+    ([obj('other', 1), obj('hello', 20000)], {'a': [art('other', 1)]}, [], []),
+])
+def test_prune_keys(modules, listed, absent, keys):
+    gone = [L.absent_entry(k.split('/')[0], int(k.split('/')[1]))[0] for k in absent]
+    run = L.plan([entry(PKG2)], gone, nodes('c1:a,b'), *reads(modules, listed), prune=True)
+    assert L.prune_keys(run, run['clusters'][0]) == keys
+
+
+@pytest.mark.parametrize('prune, play, host, expected', [
+    (False, lambda run: [('a', run), ('b', run)], None, []),
+    (True, lambda run: [('a', run), ('b', run)], None,
+     [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])]),
+    (True, lambda run: [('a', run), ('b', run)], 'a',
+     [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])]),
+    (True, lambda run: [('a', run), ('b', run)], 'b', []),
+    # a host of the play not run yet (a later serial batch): no read yet, prune waits as before
+    (True, lambda run: [('a', run), ('b', run), ('c', None)], None, []),
+])
+def test_prune_reads(prune, play, host, expected):
+    run = prune_setup(whole=False)
+    assert L.prune_reads(run, prune, play(run), host) == expected
+
+
+def test_prune_reads_nothing_when_prune_has_nothing_to_remove_or_the_cluster_failed():
+    run = L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads([obj('hello', 20000)], {}), prune=True)
+    assert L.prune_reads(run, True, [('a', run), ('b', run)]) == []
+    run = prune_setup(whole=False)
+    run['errors']['c1'].append('artifact upload on b: failed')
+    assert L.prune_reads(run, True, [('a', run), ('b', run)]) == []
+
+
+V1, V2 = art('hello', 10000), art('hello', 20000)
+
+
+@pytest.mark.parametrize('listed, ok, problems, outside', [
+    # every node in the play
+    ([in_play(1, 'a'), in_play(2, 'b')], True, [], []),
+    # a node outside the play with the present version (and the old one): prune may go, and removes it there too
+    ([in_play(1, 'a'), in_play(2, 'b'), outside(3, '10.0.0.3', [V1, V2])], True, [], [('node 3 (10.0.0.3)', ['hello/10000', 'hello/20000'])]),
+    # a node outside the play without it
+    ([in_play(1, 'a'), outside(3, '10.0.0.3', [V1])], False, ['node 3 (10.0.0.3), not in this run (or batch) lacks hello 2.0.0 (20000)'], []),
+    # unreadable
+    ([in_play(1, 'a'), outside(3, '10.0.0.3', error='cannot connect: refused')], False,
+     ['node 3 (10.0.0.3), not in this run (or batch) could not be read: cannot connect: refused'], []),
+    ([], False, ['GET /v1/nodes listed no node'], []),
+])
+def test_cluster_nodes_check(listed, ok, problems, outside):
+    run = prune_setup(whole=False)
+    check = L.cluster_nodes_check(run, listed)
+    assert check['ok'] is ok and check['problems'] == problems
+    assert [(n['label'], n['keys']) for n in check['outside']] == outside
+
+
+@pytest.mark.parametrize('result, pruned, skipped', [
+    (cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'), outside(3, '10.0.0.3', [V1, V2])]), ['hello/10000'], None),
+    (cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'), outside(3, '10.0.0.3', [V1])]), [],
+     'node 3 (10.0.0.3), not in this run (or batch) lacks hello 2.0.0 (20000)'),
+    (cluster_read(failed=True, msg='HTTP 503 node_unavailable'), [],
+     'the nodes of the cluster could not be read through a: HTTP 503 node_unavailable'),
+])
+def test_prune_goes_ahead_only_when_every_node_of_the_cluster_has_the_present_versions(result, pruned, skipped):
+    run = prune_setup(whole=False)
+    play = [('a', run), ('b', run)]
+    # not read whole: never pruned
+    assert L.object_removals(run, True, play) == []
+    run = L.record_cluster_nodes(run, [result])
+    assert L.prune_allowed(run['clusters'][0], play) is (skipped is None)
+    assert [r['key'] for r in L.object_removals(run, True, play)] == pruned
+    run = L.record_object_removals(run, [dict(item=r, changed=True) for r in L.object_removals(run, True, play)], True, play)
+    if skipped:
+        assert len(run['warnings']) == 1 and skipped in run['warnings'][0] and 'prune skipped on cluster c1' in run['warnings'][0]
+        assert L.host_removals(run, 'a') == [] and L.outside_removals(run) == []
+        assert '  prune skipped: %s' % skipped in L.summary(run)
+        assert run['errors']['c1'] == []
+    else:
+        assert run['warnings'] == []
+        assert [r['key'] for r in L.host_removals(run, 'a')] == ['hello/10000']
+        assert L.outside_removals(run) == [dict(cluster='c1', leader='a', node='node 3 (10.0.0.3)', url='https://10.0.0.3:9443',
+                                                module_name='hello', version=10000, key='hello/10000')]
+
+
+def test_outside_artifacts_are_kept_while_their_module_object_stays():
+    """A pruned version a database uses keeps its object, so its artifacts stay on every node, outside ones too."""
+    run = prune_setup(whole=False)
+    play = [('a', run), ('b', run)]
+    run = L.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), outside(3, '10.0.0.3', [V1, V2])])])
+    removal = L.object_removals(run, True, play)[0]
+    run = L.record_object_removals(run, [dict(item=removal, failed=True, msg='in use', databases=['db1'])], True, play)
+    assert L.outside_removals(run) == [] and L.host_removals(run, 'b') == []
+
+
+@pytest.mark.parametrize('result, change, error', [
+    (dict(changed=True, artifacts=[V2]), 'artifact deleted: hello/10000', None),
+    # deleted meanwhile by another run (a concurrent slice): no change, no error
+    (dict(changed=False, artifacts=[V2]), None, None),
+    (dict(failed=True, msg='HTTP 503'), None, 'artifact removal on node 3 (10.0.0.3), not in this run (or batch): HTTP 503'),
+    (dict(changed=True, artifacts=[V1, V2]), 'artifact deleted: hello/10000', 'verification: still listed on node 3 (10.0.0.3): hello/10000'),
+])
+def test_record_outside_removals(result, change, error):
+    run = prune_setup()
+    item = dict(cluster='c1', leader='a', node='node 3 (10.0.0.3)', url='https://10.0.0.3:9443', module_name='hello',
+                version=10000, key='hello/10000')
+    run = L.record_outside_removals(run, [dict(result, item=item), dict(skipped=True, item=item)])
+    assert run['changes']['c1'] == ([change] if change else [])
+    assert run['errors']['c1'] == ([error] if error else [])
+
+
+def test_serial_the_nodes_of_earlier_batches_are_read_and_pruned_like_those_outside_the_play():
+    """Batch 2 holds b; a was verified in batch 1: a is read at its address, and loses the pruned version too."""
+    modules = [obj('hello', 10000, '1.0.0'), obj('hello', 20000, '2.0.0')]
+    batch1 = L.plan([entry(PKG2)], [], nodes('c1:a'), {'c1': {'modules': modules}},
+                    {'a': {'artifacts': [V1, V2]}}, prune=True)
+    batch2 = L.plan([entry(PKG2)], [], nodes('c1:b'), {'c1': {'modules': modules}},
+                    {'b': {'artifacts': [V1, V2]}}, prune=True)
+    play = [('a', batch1), ('b', batch2)]
+    assert L.prune_reads(batch1, True, [('a', batch1), ('b', None)]) == []  # batch 1: b not seen yet
+    reads = L.prune_reads(batch2, True, play)
+    assert reads == [dict(cluster='c1', url='https://b:9443', leader='b', skip=['https://b:9443'])]
+    run = L.record_cluster_nodes(batch2, [cluster_read(leader='b', nodes_listed=[outside(1, 'a', [V1, V2]), in_play(2, 'b')])])
+    removal = L.object_removals(run, True, play)
+    run = L.record_object_removals(run, [dict(item=removal[0], changed=True)], True, play)
+    assert [r['key'] for r in L.host_removals(run, 'b')] == ['hello/10000']
+    assert [(r['url'], r['key']) for r in L.outside_removals(run)] == [('https://a:9443', 'hello/10000')]
 
 
 # -- drift ---------------------------------------------------------------------------------------------

@@ -1,0 +1,241 @@
+# Copyright: redisops.custom_modules contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The database-upgrade decisions of the module_lifecycle role (module_lifecycle_upgrade_databases), as tables."""
+
+import pytest
+
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle as L
+
+PKG2 = dict(path='/p/hello-2.0.0.zip', module_name='hello', version=20000, semantic_version='2.0.0',
+            architecture='x86_64', operating_systems=None, metadata={'compatible_redis_version': '8.2'})
+ARROW = u'\u2192'
+
+
+def mod(name, version, bundled=False, compatible='8.2'):
+    semver = '%d.%d.%d' % (version // 10000, version % 10000 // 100, version % 100)
+    return dict(uid='%s-%d' % (name, version), module_name=name, version=version, semantic_version=semver,
+                compatible_redis_version=compatible, is_bundled=bundled)
+
+
+def bdb(uid, name, *uses):
+    return dict(uid=uid, name=name, redis_version='8.2', version='8.2.1',
+                module_list=[dict(module_id='%s-%d' % (n, v), module_name=n,
+                                  semantic_version='%d.%d.%d' % (v // 10000, v % 10000 // 100, v % 100)) for n, v in uses])
+
+
+def plan(clusters, modules, artifacts, prune=True):
+    """A run of the batch: ``clusters`` {name: [hosts]}, the same module objects and node artifacts on every cluster."""
+    nodes = [dict(host=h, cluster=c, url='https://%s:9443' % h) for c, hosts in clusters.items() for h in hosts]
+    cluster_reads = dict((c, {'modules': modules}) for c in clusters)
+    node_reads = dict((n['host'], {'artifacts': [dict(module_name=m, version=v) for m, v in artifacts], 'url': n['url']})
+                      for n in nodes)
+    return L.plan([L.package_entry(PKG2, 'present')], [], nodes, cluster_reads, node_reads, prune=prune)
+
+
+def deployed(run):
+    """The run after its module objects were created and its uploads done (every node verified)."""
+    run = L.record_creates(run, [dict(item=item, changed=True) for item in L.todo(run)])
+    registered = []
+    for host, node in run['nodes'].items():
+        listing = [dict(module_name=k.rsplit('/', 1)[0], version=int(k.rsplit('/', 1)[1])) for k in node['keys'] + node['uploads']]
+        registered.append((host, {'results': [dict(item=pkg, changed=True, artifacts=listing) for pkg in L.host_uploads(run, host)]}))
+    return L.record_uploads(run, registered)
+
+
+V1 = [mod('hello', 10000), mod('search', 80000, bundled=True)]
+V1V2 = V1 + [mod('hello', 20000)]
+
+
+@pytest.mark.parametrize('value, wanted, problem', [
+    (False, False, None), (None, False, None), (True, True, None), ('yes', True, None), ('False', False, None),
+    ('', False, None), ([], False, None), (['orders', ' billing', 'orders'], ['orders', 'billing'], None),
+    ('orders', False, 'must be false, true'), ([1], False, 'must be false, true'), (['ok', ''], False, 'list of database names'),
+    ({'a': 1}, False, 'got'),
+])
+def test_upgrade_setting(value, wanted, problem):
+    got, got_problem = L.upgrade_setting(value)
+    assert got == wanted
+    assert (got_problem is None) if problem is None else (problem in got_problem)
+
+
+@pytest.mark.parametrize('modules, artifacts, wanted, reads', [
+    # off: nothing is read
+    (V1V2, [('hello', 10000), ('hello', 20000)], False, []),
+    # one version of hello once 2.0.0 exists: no database can use an older one
+    ([mod('hello', 20000)], [('hello', 20000)], True, []),
+    # 1.0.0 there and 2.0.0 created by this run: read
+    (V1, [('hello', 10000)], True, ['c1', 'c2']),
+    (V1V2, [('hello', 10000), ('hello', 20000)], True, ['c1', 'c2']),
+    # a list of names: every cluster (each name must be found)
+    ([mod('hello', 20000)], [('hello', 20000)], ['orders'], ['c1', 'c2']),
+])
+def test_upgrade_reads_only_as_needed(modules, artifacts, wanted, reads):
+    run = plan({'c1': ['a', 'b'], 'c2': ['c']}, modules, artifacts)
+    assert L.upgrade_reads(run, wanted) == reads
+
+
+def db_reads(run, bdbs, modules=None):
+    return dict((c['name'], {'bdbs': bdbs.get(c['name'], []), 'modules': V1 if modules is None else modules})
+                for c in run['clusters'])
+
+
+@pytest.mark.parametrize('wanted, bdbs, upgrades, problem', [
+    # every database that uses an older hello, by uid; a database already on 2.0.0 or without hello is left alone
+    (True, {'c1': [bdb(2, 'billing', ('hello', 10000)), bdb(1, 'orders', ('hello', 10000), ('search', 80000)),
+                   bdb(3, 'other', ('search', 80000))], 'c2': [bdb(1, 'ledger', ('hello', 10000))]},
+     {'c1': ['orders', 'billing'], 'c2': ['ledger']}, None),
+    # a list: only those, on each cluster that has them
+    (['billing', 'ledger'], {'c1': [bdb(1, 'orders', ('hello', 10000)), bdb(2, 'billing', ('hello', 10000))],
+                             'c2': [bdb(1, 'ledger', ('hello', 10000))]}, {'c1': ['billing'], 'c2': ['ledger']}, None),
+    # a name on no cluster stops the run
+    (['orders', 'nope'], {'c1': [bdb(1, 'orders', ('hello', 10000))]}, {'c1': ['orders'], 'c2': []},
+     "no database named 'nope' on cluster(s) c1, c2 (their databases: orders)"),
+    # a database no version can be used for (hello 3.0.0 for Redis 7.4 only) is named
+    (True, {'c1': [dict(bdb(1, 'old', ('hello', 10000)), redis_version='7.4')]}, {'c1': [], 'c2': []},
+     "cluster c1: database 'old' (Redis 7.4) uses hello 1.0.0, and no version of hello can be used for it"),
+])
+def test_plan_upgrades(wanted, bdbs, upgrades, problem):
+    run = plan({'c1': ['a', 'b'], 'c2': ['c']}, V1, [('hello', 10000)])
+    assert run['work']
+    planned, problems = L.plan_upgrades(run, wanted, db_reads(run, bdbs))
+    assert dict((c['name'], [db['name'] for db in c['upgrades']]) for c in planned['clusters']) == upgrades
+    if problem is None:
+        assert problems == []
+        first = planned['clusters'][0]['upgrades'][0]
+        assert first['upgrades'] == [{'module_name': 'hello', 'from': '1.0.0', 'to': '2.0.0', 'from_version': 10000,
+                                      'to_version': 20000}]
+    else:
+        assert any(problem in p for p in problems), problems
+    assert 'upgrades' not in run['clusters'][0]          # the input is not changed
+
+
+def test_plan_upgrades_uses_the_cluster_as_this_run_leaves_it():
+    run = plan({'c1': ['a', 'b']}, V1, [('hello', 10000)])
+    # 2.0.0 is created and uploaded by this run: it counts
+    planned, problems = L.plan_upgrades(run, True, db_reads(run, {'c1': [bdb(1, 'orders', ('hello', 10000))]}))
+    assert problems == [] and planned['clusters'][0]['upgrades'][0]['name'] == 'orders'
+    # a 3.0.0 module object whose artifact is on no node is not a target: 2.0.0 is
+    planned, problems = L.plan_upgrades(run, True, db_reads(run, {'c1': [bdb(1, 'orders', ('hello', 10000))]},
+                                                            V1 + [mod('hello', 30000)]))
+    assert problems == [] and planned['clusters'][0]['upgrades'][0]['upgrades'][0]['to'] == '2.0.0'
+    # a read that failed names the cluster
+    planned, problems = L.plan_upgrades(run, True, {'c1': {'error': 'HTTP 403'}})
+    assert problems == ['cluster c1 (GET /v1/bdbs via a): HTTP 403']
+    # nothing due: no work added
+    nothing = plan({'c1': ['a', 'b']}, V1V2, [('hello', 10000), ('hello', 20000)], prune=False)
+    assert not nothing['work']
+    planned, problems = L.plan_upgrades(nothing, True, db_reads(nothing, {'c1': [bdb(1, 'orders', ('hello', 20000))]}, V1V2))
+    assert problems == [] and planned['work'] is False
+
+
+def planned_two_clusters():
+    run = plan({'c1': ['a', 'b'], 'c2': ['c']}, V1, [('hello', 10000)])
+    bdbs = {'c1': [bdb(1, 'orders', ('hello', 10000)), bdb(2, 'billing', ('hello', 10000))],
+            'c2': [bdb(1, 'ledger', ('hello', 10000))]}
+    planned, problems = L.plan_upgrades(run, True, db_reads(run, bdbs))
+    assert problems == []
+    # before the uploads nothing may be upgraded
+    assert L.upgrade_rounds(planned, play_of(planned)) == [] and L.upgrade_todo(planned, 'a', 0, play_of(planned)) == []
+    done = deployed(planned)
+    assert all(node['verified'] for node in done['nodes'].values())
+    return done
+
+
+def play_of(run, extra=()):
+    return [(host, run) for host in run['nodes']] + list(extra)
+
+
+@pytest.mark.parametrize('host, index, expected', [
+    ('a', 0, ['orders']), ('a', 1, ['billing']), ('a', 2, []),
+    ('c', 0, ['ledger']), ('c', 1, []),
+    ('b', 0, []),                                 # not its cluster's first host
+])
+def test_upgrade_todo_by_leader_and_round(host, index, expected):
+    run = planned_two_clusters()
+    assert L.upgrade_rounds(run, play_of(run)) == [0, 1]
+    todo = L.upgrade_todo(run, host, index, play_of(run))
+    assert [t['name'] for t in todo] == expected
+    for item in todo:
+        assert item['node_urls'] == (['https://a:9443', 'https://b:9443'] if host == 'a' else ['https://c:9443'])
+        assert item['url'] == 'https://%s:9443' % host and item['label'] == '%s: db %s' % (item['cluster'], item['name'])
+
+
+@pytest.mark.parametrize('extra, rounds, waiting', [
+    # a host of a later batch not run yet: nothing may be upgraded now (its cluster is unknown)
+    ([('z', None)], [], ['c1', 'c2']),
+    # a host of c1 in an earlier batch that was not verified: c1 waits, c2 goes on
+    ([('z', {'nodes': {'z': {'cluster': 'c1', 'verified': False}}})], [0], ['c1']),
+    # a verified host of c1 in an earlier batch: its URL is one of the cluster's
+    ([('z', {'nodes': {'z': {'cluster': 'c1', 'verified': True, 'url': 'https://z:9443'}}})], [0, 1], []),
+])
+def test_upgrades_wait_for_the_whole_cluster(extra, rounds, waiting):
+    run = planned_two_clusters()
+    play = play_of(run, extra)
+    assert L.upgrade_rounds(run, play) == rounds
+    assert [line.split(':')[0] for line in L.upgrade_waiting(run, play)] == ['cluster %s' % c for c in waiting]
+    if rounds == [0, 1]:
+        assert 'https://z:9443' in L.upgrade_todo(run, 'a', 0, play)[0]['node_urls']
+
+
+def round_result(host, todo, **res):
+    return (host, {'results': [dict(dict(item=item, changed=True, upgrades=item['upgrades']), **res) for item in todo]})
+
+
+def test_a_recorded_failure_stops_the_cluster_and_its_removals():
+    run = planned_two_clusters()
+    play = play_of(run)
+    first = [round_result('a', L.upgrade_todo(run, 'a', 0, play), failed=True, changed=False,
+                          msg="database 'orders': the upgrade of hello 1.0.0 -> 2.0.0 failed (action x): injected fault"),
+             round_result('c', L.upgrade_todo(run, 'c', 0, play)), ('b', {'results': [], 'skipped': True})]
+    after = L.record_upgrades(run, first)
+    assert after['errors']['c1'] == [
+        "database upgrade of 'orders' failed: database 'orders': the upgrade of hello 1.0.0 -> 2.0.0 failed (action x): "
+        "injected fault " + L.UPGRADE_FAILED_HINT + " Not upgraded: billing."]
+    assert [c for c in after['changes']['c2'] if c.startswith('db ')] == ['db ledger: hello 1.0.0 %s 2.0.0' % ARROW]
+    play = play_of(after)
+    # c1's second round has nothing to do; c1 is left out of removals; c2 is pruned
+    assert L.upgrade_todo(after, 'a', 1, play) == []
+    # (the rounds are counted once, before the first: c1 no longer counts, c2's plan does)
+    assert L.upgrade_rounds(after, play) == [0]
+    assert L.upgrade_waiting(after, play) == []
+    # prune reads each cluster whole first (L.prune_reads); c1 failed, so only c2 is read (every node in the play)
+    assert [r['cluster'] for r in L.prune_reads(after, True, play)] == ['c2']
+    after = L.record_cluster_nodes(after, [dict(item=dict(cluster='c2', leader='c'),
+                                                nodes=[dict(uid=1, addr='c', skipped=True, artifacts=None, error=None)])])
+    assert [r['cluster'] for r in L.object_removals(after, True, play)] == ['c2']
+    assert L.cluster_errors(after, 'b') == after['errors']['c1'] and L.cluster_errors(after, 'c') == []
+    lines = L.summary(after)
+    assert 'cluster c1 (2 node(s) in this run): FAILED' in lines and '  db ledger: hello 1.0.0 %s 2.0.0' % ARROW in lines
+
+
+@pytest.mark.parametrize('res, check_mode, change', [
+    # applied: the module's own from -> to
+    (dict(changed=True), False, 'db orders: hello 1.0.0 %s 2.0.0' % ARROW),
+    # already there (another run did it): no change
+    (dict(changed=False, upgrades=[]), False, None),
+    # check mode before 2.0.0 exists: the module predicts nothing, the plan's prediction is reported
+    (dict(changed=False, upgrades=[]), True, 'db orders: hello 1.0.0 %s 2.0.0' % ARROW),
+    (dict(changed=True), True, 'db orders: hello 1.0.0 %s 2.0.0' % ARROW),
+])
+def test_record_upgrades_changes(res, check_mode, change):
+    run = planned_two_clusters()
+    after = L.record_upgrades(run, [round_result('a', L.upgrade_todo(run, 'a', 0, play_of(run)), **res)], check_mode)
+    assert [c for c in after['changes']['c1'] if c.startswith('db ')] == ([change] if change else [])
+    assert after['errors']['c1'] == []
+    if check_mode:
+        assert '  (check mode, would be) ' + change in L.summary(after, check_mode=True)
+
+
+def test_upgrade_line():
+    assert L.upgrade_line('orders', [dict(module_name='hello', **{'from': '1.0.0', 'to': '2.0.0'}),
+                                     dict(module_name='world', **{'from': '1.0.0', 'to': '1.1.0'})]) == \
+        'db orders: hello 1.0.0 %s 2.0.0, world 1.0.0 %s 1.1.0' % (ARROW, ARROW)
+    assert L.upgrade_line('orders', []) == 'db orders: up to date'
+
+
+def test_a_removal_run_reads_and_upgrades_nothing():
+    run = L.plan([], [], [dict(host='a', cluster='c1', url='https://a:9443')], {'c1': {'modules': V1}},
+                 {'a': {'artifacts': [], 'url': 'https://a:9443'}}, prune=False)
+    assert L.upgrade_reads(run, ['orders']) == [] and L.upgrade_reads(run, True) == []
+    planned, problems = L.plan_upgrades(run, ['orders'], {})
+    assert problems == [] and planned['clusters'][0]['upgrades'] == []
