@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from tests.integration.test_url_refusal import (CLEAR_TEXT_WARNING, EMPTY_LIST, Listener, REFUSED, role_inventory,
-                                                role_vars)
+from tests.integration.test_url_refusal import (CLEAR_TEXT_WARNING, EMPTY_LIST, REFUSED, role_inventory,  # noqa: F401
+                                                role_vars, listener)  # the listener fixture
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks")
@@ -135,19 +135,6 @@ def test_validate_certs_from_the_environment_and_the_role_variable_over_it(playb
                    {"module_lifecycle_validate_certs": False})
     assert run.rc == 0, run
     assert NOT_AUTHENTICATED in run.flat_output, run
-
-
-@pytest.fixture
-def listener():
-    created = []
-
-    def make(answer=None):
-        created.append(Listener(answer))
-        return created[-1]
-
-    yield make
-    for item in created:
-        item.close()
 
 
 def test_allow_http_from_the_environment_and_the_role_variable_over_it(ansible_run, listener, testmodules, tmp_path):
