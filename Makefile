@@ -137,7 +137,7 @@ matrix: link testmodules
 	  [ -x $$venv/bin/python ] || $(PYTHON) -m venv $$venv; \
 	  $$venv/bin/python -m pip install -q --disable-pip-version-check "ansible-core==$$v.*" -r requirements.txt \
 	    pytest pytest-xdist cryptography ansible-runner molecule; \
-	  $$venv/bin/ansible --version | head -1; \
+	  $$venv/bin/ansible --version | sed -n 1p; \
 	  if PATH=$(CURDIR)/$$venv/bin:$$PATH $$venv/bin/python -m pytest -q -p no:cacheprovider -n $(MATRIX_WORKERS) tests/integration \
 	     && PATH=$(CURDIR)/$$venv/bin:$$PATH $$venv/bin/molecule test -s default; then \
 	    echo "make matrix: ansible-core $$v passed"; \

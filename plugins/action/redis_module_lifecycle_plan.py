@@ -20,7 +20,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -30,6 +30,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._errors im
 from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import upload_setting
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import role_argument_error, role_environment_warnings
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
 
 # Threads waiting on the network; a 2-core controller reads 100 nodes in a few of the server's latencies.
@@ -92,9 +93,13 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # unused since Ansible 2.5
 
-        dummy, args = self.validate_argument_spec(argument_spec=plan_argument_spec())
+        try:
+            dummy, args = self.validate_argument_spec(argument_spec=plan_argument_spec())
+        except AnsibleActionFail as exc:
+            result.update(failed=True, changed=False, msg=role_argument_error(to_text(exc.message)))
+            return result
         self._connection_args = dict((name, args.get(name)) for name in _argspec.CONNECTION_OPTIONS)
-        self._warnings = []
+        self._warnings = role_environment_warnings(os.environ)
         self._lock = threading.Lock()
         try:
             return self._run(args, result)

@@ -29,6 +29,8 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._errors im
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
+    import urllib3
+    import urllib3.exceptions
     from requests.adapters import HTTPAdapter
     from urllib3.poolmanager import PoolKey
     from urllib3.util.retry import Retry
@@ -325,6 +327,16 @@ def _innermost_reason(exc):
     return str(reason) or type(reason).__name__
 
 
+def _retries_timed_out(exc):
+    """Whether ``exc`` is requests' ConnectionError for retries that all ended in a read timeout.
+
+    requests raises ReadTimeout only for an attempt that is not retried; once urllib3 gives up retrying,
+    the timeout arrives as a ConnectionError around MaxRetryError, and is no connection problem.
+    """
+    inner = exc.args[0] if exc.args else None
+    return isinstance(getattr(inner, 'reason', None), urllib3.exceptions.ReadTimeoutError)
+
+
 class Client:
     """Talks to one node of a Redis Enterprise cluster. Every failure raises RedisEnterpriseError.
 
@@ -348,6 +360,10 @@ class Client:
                               backoff_factor=backoff_factor, allow_http=allow_http)
         if not validate_certs:
             self.verify = False
+            # self.warnings says it once per task, in Ansible's words. urllib3 would also warn on every request,
+            # through Python's warnings, which deadlocks ansible-core 2.16's display when the read pass warns from
+            # several threads at once.
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         elif ca_path:
             self.verify = ca_path
         else:
@@ -399,13 +415,14 @@ class Client:
             return RedisEnterpriseError('connecting to %s timed out after %s s (%d attempts): %s'
                                         % (where, self.timeout, self.retries + 1, reason),
                                         method=method, path=path, hint=HINT_CONNECT)
-        if isinstance(exc, requests.exceptions.ReadTimeout):
+        if isinstance(exc, requests.exceptions.ReadTimeout) or _retries_timed_out(exc):
             if retried:
                 hint = 'The node is slow or overloaded: raise timeout, or try again later.'
             else:
                 hint = ('The request was sent and may have been applied: check the cluster state before '
                         'trying again, or raise timeout.')
-            return RedisEnterpriseError('no response from %s within %s s: %s' % (where, self.timeout, reason),
+            attempts = ' (%d attempts)' % (self.retries + 1) if retried else ''
+            return RedisEnterpriseError('no response from %s within %s s%s: %s' % (where, self.timeout, attempts, reason),
                                         method=method, path=path, hint=hint)
         if isinstance(exc, requests.exceptions.RetryError):
             return RedisEnterpriseError('gave up on %s after %d attempts: %s' % (where, self.retries + 1, reason),

@@ -41,3 +41,40 @@ def refused_url(module_args):
     except RedisEnterpriseError as exc:
         return exc.msg
     return None
+
+
+# The connection options the module_lifecycle role takes from a role variable or, when that is unset,
+# from the environment of ansible-playbook; url is never among them (each node has its own).
+ROLE_CONNECTION_SOURCES = dict(
+    username=('module_lifecycle_username', 'REDIS_ENTERPRISE_USERNAME'),
+    password=('module_lifecycle_password', 'REDIS_ENTERPRISE_PASSWORD'),
+    ca_path=('module_lifecycle_ca_path', 'REDIS_ENTERPRISE_CA_PATH'),
+    validate_certs=('module_lifecycle_validate_certs', 'REDIS_ENTERPRISE_VALIDATE_CERTS'),
+    allow_http=('module_lifecycle_allow_http', 'REDIS_ENTERPRISE_ALLOW_HTTP'),
+    timeout=('module_lifecycle_timeout', 'REDIS_ENTERPRISE_TIMEOUT'),
+)
+
+URL_ENVIRONMENT_IGNORED = ('REDIS_ENTERPRISE_URL is set, but the module_lifecycle role does not use it: each node is '
+                           'reached at its own module_lifecycle_node_url (module_lifecycle_local_url with '
+                           'module_lifecycle_run_from=node). Unset it, or set those variables in the inventory.')
+
+
+def role_environment_warnings(environ):
+    """The warnings the role's read pass gives about the REDIS_ENTERPRISE_* variables of ``environ``."""
+    if environ.get('REDIS_ENTERPRISE_URL'):
+        return [URL_ENVIRONMENT_IGNORED]
+    return []
+
+
+def role_argument_error(message):
+    """``message`` (a failed validation of the read pass's options) with where the role took the value from.
+
+    The role passes a connection option from its variable or, when that is unset, from the environment:
+    a bad value in either reads as an option of a task the user never wrote. Other messages are returned as they are.
+    """
+    for option in sorted(ROLE_CONNECTION_SOURCES):
+        if "'%s'" % option in message:
+            variable, environment = ROLE_CONNECTION_SOURCES[option]
+            return ('%s. In the module_lifecycle role, %s comes from the variable %s or, when that is unset, from the '
+                    'environment variable %s: correct the one you set.' % (message.rstrip('. '), option, variable, environment))
+    return message

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
 from tests.conftest import COLLECTIONS
 
@@ -91,3 +92,11 @@ def ansible_run(tmp_path):
         return PlaybookRun(proc, str(work / "ansible.log"))
 
     return run
+
+
+def api_get(emulator, node, path):
+    """GET path on a node of the emulator with its admin credentials and CA; asserts 200 and returns the JSON."""
+    conn = emulator.conn(node=node)
+    response = requests.get(conn["url"] + path, auth=(conn["username"], conn["password"]), verify=conn["ca_path"], timeout=30)
+    assert response.status_code == 200, (node, path, response.status_code, response.text)
+    return response.json()

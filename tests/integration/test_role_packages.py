@@ -15,7 +15,7 @@ import os
 import zipfile
 
 import pytest
-import requests
+from tests.integration.conftest import api_get
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEPLOY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "deploy.yml")
@@ -23,13 +23,6 @@ ARTIFACTS = "/v2/local/modules/user-defined/artifacts"
 DEP_FILE = "deps/hello-data.Linux-ubuntu22.04-x86_64.1.0.0.tgz"
 
 pytestmark = pytest.mark.slow
-
-
-def api_get(emulator, node, path):
-    conn = emulator.conn(node=node)
-    response = requests.get(conn["url"] + path, auth=(conn["username"], conn["password"]), verify=conn["ca_path"], timeout=30)
-    assert response.status_code == 200, (node, path, response.status_code, response.text)
-    return response.json()
 
 
 def variant(source, dest, metadata=None, drop=(), add=None):

@@ -14,10 +14,9 @@ import subprocess
 import sys
 
 import pytest
-import requests
 import yaml
 
-from tests.integration.conftest import ansible_env
+from tests.integration.conftest import api_get, ansible_env
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEPLOY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "deploy.yml")
@@ -26,13 +25,6 @@ ARTIFACTS = "/v2/local/modules/user-defined/artifacts"
 CLUSTERS = {"c1": 3, "c2": 2}
 
 pytestmark = pytest.mark.slow
-
-
-def api_get(emulator, node, path):
-    conn = emulator.conn(node=node)
-    response = requests.get(conn["url"] + path, auth=(conn["username"], conn["password"]), verify=conn["ca_path"], timeout=30)
-    assert response.status_code == 200, (node, path, response.status_code, response.text)
-    return response.json()
 
 
 def state(emulator):

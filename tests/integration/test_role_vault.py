@@ -9,9 +9,9 @@ The preflight reads packages through the module_package lookup, so a vaulted pac
 import os
 
 import pytest
-import requests
 
 from ansible.parsing.vault import VaultLib, VaultSecret
+from tests.integration.conftest import api_get
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEPLOY = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks", "deploy.yml")
@@ -23,13 +23,6 @@ pytestmark = pytest.mark.slow
 def vault_encrypt(data, dest):
     dest.write_bytes(VaultLib([("default", VaultSecret(PASSWORD.encode()))]).encrypt(data))
     return str(dest)
-
-
-def api_get(emulator, node, path):
-    conn = emulator.conn(node=node)
-    response = requests.get(conn["url"] + path, auth=(conn["username"], conn["password"]), verify=conn["ca_path"], timeout=30)
-    assert response.status_code == 200, (node, path, response.status_code, response.text)
-    return response.json()
 
 
 @pytest.fixture

@@ -663,3 +663,13 @@ def test_upgrade_and_action_requests(local):
         ('POST', '/v1/bdbs/3/upgrade?dry_run=true'), ('GET', '/v1/actions/a-1'), ('GET', '/v1/bdbs/3')]
     body = json.dumps({'redis_version': '8.2'}).encode()
     assert local.seen[0]['sha256'] == hashlib.sha256(body).hexdigest()
+
+
+def test_get_that_times_out_on_every_attempt_names_the_timeout(local):
+    local.script.extend([(200, {}, b'[]', 1.2)] * 3)
+    with pytest.raises(RedisEnterpriseError) as info:
+        local_client(local, timeout=0.5, retries=2, backoff_factor=0).list_nodes()
+    assert 'no response from %s within 0.5 s (3 attempts)' % local.url in str(info.value), str(info.value)
+    assert 'slow or overloaded' in info.value.hint
+    assert 'cannot connect' not in str(info.value)
+    time.sleep(1.3)
