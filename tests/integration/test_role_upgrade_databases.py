@@ -253,8 +253,8 @@ def test_run_from_node(deploy, two_clusters, testmodules, in_use):
     assert again.rc == 0 and again.writes == [], again
 
 
-def test_serial_one_cluster_per_batch_upgrades_and_prunes_each_cluster_in_its_batch(deploy, two_clusters, testmodules,
-                                                                                  in_use):
+def test_serial_one_cluster_per_batch_upgrades_and_prunes_each_cluster_in_its_batch(
+        deploy, two_clusters, testmodules, in_use):
     """The production advice: the inventory ordered by cluster, serial = the nodes of one cluster. Each batch
     upgrades its own cluster's databases and prunes 1.0.0 there, before the next cluster is touched."""
     emu = two_clusters
@@ -282,8 +282,8 @@ def test_serial_one_cluster_per_batch_upgrades_and_prunes_each_cluster_in_its_ba
     assert "no change" in again.output
 
 
-def test_a_cluster_partly_in_the_play_is_upgraded_once_every_node_has_the_version(deploy, two_clusters, testmodules,
-                                                                                 in_use):
+def test_a_cluster_partly_in_the_play_is_upgraded_once_every_node_has_the_version(
+        deploy, two_clusters, testmodules, in_use):
     emu = two_clusters
     node2 = emu.node("c1-node2")
     # --limit to one node of c1: c1-node2 is read at its address and lacks 2.0.0: nothing upgraded, and the run says so
