@@ -100,3 +100,18 @@ def api_get(emulator, node, path):
     response = requests.get(conn["url"] + path, auth=(conn["username"], conn["password"]), verify=conn["ca_path"], timeout=30)
     assert response.status_code == 200, (node, path, response.status_code, response.text)
     return response.json()
+
+
+@pytest.fixture
+def listener():
+    """Make plain TCP listeners (test_url_refusal.Listener) that count connections; closed after the test."""
+    from tests.integration.test_url_refusal import Listener
+    created = []
+
+    def make(answer=None):
+        created.append(Listener(answer))
+        return created[-1]
+
+    yield make
+    for item in created:
+        item.close()

@@ -12,8 +12,7 @@ import os
 
 import pytest
 
-from tests.integration.test_url_refusal import (CLEAR_TEXT_WARNING, EMPTY_LIST, REFUSED, role_inventory,  # noqa: F401
-                                                role_vars, listener)  # the listener fixture
+from tests.integration.test_url_refusal import CLEAR_TEXT_WARNING, EMPTY_LIST, REFUSED, role_inventory, role_vars
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks")

@@ -89,19 +89,6 @@ class Listener(object):
         self.sock.close()
 
 
-@pytest.fixture
-def listener():
-    created = []
-
-    def make(answer=None):
-        created.append(Listener(answer))
-        return created[-1]
-
-    yield make
-    for item in created:
-        item.close()
-
-
 def read_log(run):
     if not os.path.exists(run.log_path):
         return ""
