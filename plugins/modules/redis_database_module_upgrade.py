@@ -29,7 +29,9 @@ description:
   - "Concurrent runs (AWX job slices, two playbooks at once): while another action runs on the database the server
     answers 409 (C(bdb_busy)); the module then re-reads the database every O(poll_interval) seconds, up to O(wait_timeout),
     and sends the upgrade only if the database still needs it. When the other run's upgrade brought it there, the module
-    returns C(changed=false) without sending anything: an upgraded database is never upgraded a second time."
+    returns C(changed=false) without sending anything. The database is also read again just before the first request
+    (the nodes' artifacts are read in between). Only an upgrade that completes in the moment between that read and the
+    request is sent a second time; it changes no version, but restarts the shards again."
   - Before anything is sent, the module refuses (naming the database and saying what to do) when a module has no
     allowed version, or when the newest allowed one is older than the one in use (Redis Enterprise refuses downgrades).
   - The upgrade restarts the database's shards. Run it for one database at a time, in a maintenance window, and read
@@ -310,6 +312,18 @@ def wait_for(module, client, action_uid, name, result):
         time.sleep(max(0.05, params['poll_interval']))
 
 
+def reread(module, client, bdb, modules, artifacts, result):
+    """Read the database again and decide anew: whether it still needs the upgrade. When it does not (another run
+    upgraded it), ``result`` gets its modules as they are now."""
+    now = client.get_bdb(bdb['uid']) or {}
+    replanned = plan(now, modules, artifacts)
+    if not replanned.changed:
+        result['module_list'] = replanned.after
+        if module._diff:
+            result['diff'] = make_diff(dict(module_list=replanned.before), dict(module_list=replanned.after))
+    return replanned.changed
+
+
 def send_upgrade(module, client, bdb, modules, artifacts, body, result):
     """POST the upgrade; while the server answers 409 (another action runs on the database, e.g. the same upgrade sent
     by a concurrent run), re-read the database every poll_interval until wait_timeout and send it only if the database
@@ -319,7 +333,9 @@ def send_upgrade(module, client, bdb, modules, artifacts, body, result):
     name = bdb.get('name')
     deadline = time.monotonic() + params['wait_timeout']
     busy = 0
-    status, still = None, True
+    # The database was read before the nodes' artifacts: read it once more just before sending, so that an upgrade
+    # a concurrent run finished meanwhile is not sent a second time (the shards would restart again).
+    status, still = None, reread(module, client, bdb, modules, artifacts, result)
     while True:
         step = after_busy(status, still, time.monotonic() >= deadline)
         if step == 'done':
@@ -333,13 +349,7 @@ def send_upgrade(module, client, bdb, modules, artifacts, body, result):
                           % (name, params['wait_timeout']), **dict(result, changed=False))
         if step == 'wait':
             time.sleep(max(0.05, params['poll_interval']))
-            now = client.get_bdb(bdb['uid']) or {}
-            replanned = plan(now, modules, artifacts)
-            still = replanned.changed
-            if not still:
-                result['module_list'] = replanned.after
-                if module._diff:
-                    result['diff'] = make_diff(dict(module_list=replanned.before), dict(module_list=replanned.after))
+            still = reread(module, client, bdb, modules, artifacts, result)
             status = None
             continue
         try:

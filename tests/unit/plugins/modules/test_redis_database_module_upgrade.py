@@ -314,7 +314,8 @@ def test_busy_then_upgraded_by_the_other_run_sends_nothing_more(fake, run):
     real_get = client.get_bdb
 
     def other_run_finished(uid):
-        client.bdb["module_list"] = [client.entry(20000)]  # the concurrent run's upgrade completed meanwhile
+        if "upgrade_bdb" in client.calls:
+            client.bdb["module_list"] = [client.entry(20000)]  # the concurrent run's upgrade completed meanwhile
         return real_get(uid)
     client.get_bdb = other_run_finished
     result = run(dict(database="db1"), diff=True)
@@ -323,6 +324,24 @@ def test_busy_then_upgraded_by_the_other_run_sends_nothing_more(fake, run):
     assert result["upgrades"] == [] and versions(result["module_list"]) == [("hello", "2.0.0")]
     assert result["action"] == {"action_uid": None, "status": None, "progress": None, "progress_log": [], "busy_waits": 1}
     assert "get_action" not in client.calls
+
+
+def test_upgraded_by_another_run_while_the_nodes_were_read_sends_nothing(fake, run):
+    client = fake()
+    real_get = client.get_bdb
+    reads = []
+
+    def other_run_finished(uid):
+        reads.append(uid)
+        if len(reads) > 1:  # the first read decided; the other run's upgrade completed before the second
+            client.bdb["module_list"] = [client.entry(20000)]
+        return real_get(uid)
+    client.get_bdb = other_run_finished
+    result = run(dict(database_uid=1), diff=True)
+    assert result.rc == 0 and result["changed"] is False, result
+    assert len(reads) == 2 and client.writes() == [] and client.bodies == []
+    assert result["upgrades"] == [] and versions(result["module_list"]) == [("hello", "2.0.0")]
+    assert result["action"]["busy_waits"] == 0
 
 
 def test_busy_with_another_action_then_upgrades_itself(fake, run):
