@@ -12,12 +12,9 @@ import os
 
 import pytest
 
-from tests.integration.test_url_refusal import CLEAR_TEXT_WARNING, EMPTY_LIST, REFUSED, role_inventory, role_vars
+from tests.integration.test_url_refusal import (CLEAR_TEXT_WARNING, DEPLOY, EMPTY_LIST, REFUSED, STATUS, role_inventory,
+                                                role_vars)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "playbooks")
-DEPLOY = os.path.join(PLAYBOOKS, "deploy.yml")
-STATUS = os.path.join(PLAYBOOKS, "status.yml")
 NOT_AUTHENTICATED = "validate_certs is false: the server at"
 URL_IGNORED = "REDIS_ENTERPRISE_URL is set, but the module_lifecycle role does not use it"
 
