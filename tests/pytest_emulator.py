@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """pytest fixtures that run the Redis Enterprise emulator (tests/emulator) in a subprocess.
 
-- ``emulator_factory``: ``start(clusters={"c1": 3}, software_version=None, node_os=None, node_arch=None)``
+- ``emulator_factory``: ``start(clusters={"c1": 3}, software_version=None, node_os=None, node_arch=None,
+  extra_args=())`` (extra_args: more ``serve`` options, e.g. ``["--bdb-module-fields", "name-only"]``)
   returns a RunningEmulator; every emulator started is stopped at teardown.
 - ``emulator``: one cluster "c1" with 3 nodes.
 """
@@ -28,7 +29,8 @@ class EmulatorStartError(RuntimeError):
 class RunningEmulator(object):
     """A running emulator process and helpers to talk to it."""
 
-    def __init__(self, state_dir, clusters, software_version=None, node_os=None, node_arch=None, address_base=None, port=9443):
+    def __init__(self, state_dir, clusters, software_version=None, node_os=None, node_arch=None, address_base=None, port=9443,
+                 extra_args=()):
         self.state_dir = str(state_dir)
         self.cluster_spec = dict(clusters)
         self.software_version = software_version
@@ -36,6 +38,7 @@ class RunningEmulator(object):
         self.node_arch = dict(node_arch or {})
         self.address_base = address_base or "127.%d.%d.10" % (random.randint(1, 250), random.randint(0, 200))
         self.port = port
+        self.extra_args = list(extra_args)
         self.proc = None
         self.ready = None
         self._stderr_path = os.path.join(self.state_dir, "emulator.stderr")
@@ -53,7 +56,7 @@ class RunningEmulator(object):
             cmd += ["--node-os", "%s=%s" % (node, os_id)]
         for node, arch in sorted(self.node_arch.items()):
             cmd += ["--node-arch", "%s=%s" % (node, arch)]
-        return cmd
+        return cmd + self.extra_args
 
     def start(self, timeout=READY_TIMEOUT):
         os.makedirs(self.state_dir, exist_ok=True)
@@ -200,10 +203,10 @@ def emulator_factory(tmp_path):
     """Start emulators on demand; all are stopped at teardown."""
     started = []
 
-    def start(clusters=None, software_version=None, node_os=None, node_arch=None):
+    def start(clusters=None, software_version=None, node_os=None, node_arch=None, extra_args=()):
         state_dir = tmp_path / ("emulator%d" % (len(started) + 1))
         emu = RunningEmulator(state_dir, clusters or {"c1": 3}, software_version=software_version,
-                              node_os=node_os, node_arch=node_arch)
+                              node_os=node_os, node_arch=node_arch, extra_args=extra_args)
         started.append(emu)
         last = None
         for _attempt in range(3):       # a random address base may collide with a stale emulator

@@ -46,8 +46,8 @@ def wait_action(api, action_uid, timeout=20):
         resp = api.get("/v1/actions/" + action_uid)
         assert resp.status_code == 200, resp.text
         action = resp.json()
-        seen.append((action["status"], action["progress"]))
-        if action["status"] in ("completed", "failed"):
+        seen.append((action["status"], float(action["progress"])))
+        if action["status"] in ("completed", "failed", "aborted", "cancelled"):
             return action, seen
         time.sleep(0.05)
     raise AssertionError("action %s did not finish: %s" % (action_uid, seen))
@@ -67,7 +67,7 @@ def test_upgrade_moves_to_the_newest_version_on_every_node_and_keeps_redis(api, 
     # the change lands when the action completes
     assert versions(api.get("/v1/bdbs/%d" % bdb["uid"]).json(), "upa") == ["1.0.0"]
     action, seen = wait_action(api, body["action_uid"])
-    assert action["status"] == "completed" and action["progress"] == 100.0
+    assert action["status"] == "completed" and action["progress"] == "100"     # a string, as a real server writes it
     assert action["action_uid"] == body["action_uid"] and action["object_name"] == "bdb:%d" % bdb["uid"]
     assert not any(key.startswith("_") for key in action)
     assert seen[-1] == ("completed", 100.0)
@@ -123,8 +123,8 @@ def test_fail_upgrade_fault_fails_the_action_and_keeps_the_modules(shared_emu, a
     resp = node2.post("/v1/bdbs/%d/upgrade" % bdb["uid"], json={"redis_version": "8.2"})
     assert resp.status_code == 200, resp.text
     action, _seen = wait_action(node2, resp.json()["action_uid"])
-    assert action["status"] == "failed" and action["progress"] < 100
-    assert "upd-db" in action["error"] and action["additional_info"]["error"] == action["error"]
+    assert action["status"] == "failed" and float(action["progress"]) < 100
+    assert action["error_code"] == "upgrade_failed" and "upd-db" in action["error_message"]
     after = api.get("/v1/bdbs/%d" % bdb["uid"]).json()
     assert versions(after, "upd") == ["1.0.0"] and after["status"] == "active"
     # the fault was used up: the next upgrade succeeds
@@ -215,3 +215,40 @@ def test_permission_update_bdb_with_action(shared_emu, api, user, status):
         # every role may follow the action
         viewer = Api(shared_emu, "c1-node1", "cluster_viewer")
         assert viewer.get("/v1/actions/" + resp.json()["action_uid"]).status_code == 200
+
+
+@pytest.mark.parametrize("fault,args,status", [("abort-upgrade", (), "aborted"), ("cancel-upgrade", (), "cancelled"),
+                                               ("fail-upgrade", ("shard_restart_failed", "Shard 1 did not restart"), "failed")])
+def test_upgrade_outcome_faults_end_the_action_and_keep_the_modules(shared_emu, api, tmp_path, fault, args, status):
+    name = "uo" + status[:3]
+    deploy(api, tmp_path, name, 10000)
+    bdb = create_db(api, name + "-db", name)
+    deploy(api, tmp_path, name, 20000)
+    shared_emu.fault("c1-node1", fault, *args)
+    resp = api.post("/v1/bdbs/%d/upgrade" % bdb["uid"], json={"redis_version": "8.2"})
+    assert resp.status_code == 200, resp.text
+    action, _seen = wait_action(api, resp.json()["action_uid"])
+    assert action["status"] == status and isinstance(action["progress"], str) and float(action["progress"]) < 100
+    if status == "failed":
+        assert (action["error_code"], action["error_message"]) == args
+    else:
+        assert "error_code" not in action and "error_message" not in action
+    after = api.get("/v1/bdbs/%d" % bdb["uid"]).json()
+    assert versions(after, name) == ["1.0.0"] and after["status"] == "active"
+    # the fault was used up, and the database is free again: the next upgrade completes
+    resp = api.post("/v1/bdbs/%d/upgrade" % bdb["uid"], json={"redis_version": "8.2"})
+    assert wait_action(api, resp.json()["action_uid"])[0]["status"] == "completed"
+
+
+def test_actions_list_is_the_captured_envelope(shared_emu, api, tmp_path):
+    deploy(api, tmp_path, "ual", 10000)
+    bdb = create_db(api, "ual-db", "ual")
+    deploy(api, tmp_path, "ual", 20000)
+    uid = api.post("/v1/bdbs/%d/upgrade" % bdb["uid"], json={"redis_version": "8.2"}).json()["action_uid"]
+    wait_action(api, uid)
+    listing = Api(shared_emu, "c1-node2", "viewer").get("/v1/actions").json()
+    assert sorted(listing) == ["actions", "state-machines"]
+    action = [a for a in listing["actions"] if a["action_uid"] == uid]
+    machine = [m for m in listing["state-machines"] if m["action_uid"] == uid]
+    assert len(action) == 1 and action[0]["status"] == "completed" and action[0]["progress"] == "100"
+    assert len(machine) == 1 and machine[0]["object_name"] == "bdb:%d" % bdb["uid"] and isinstance(machine[0]["heartbeat"], int)

@@ -2,9 +2,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Contract: /v1/cluster (allow_modules_upload), /v1/nodes, /v1/bdbs; and 8.0 mode."""
 
+import zipfile
+
 import pytest
 
-from tests.contract.helpers import ARTIFACTS, MEMORY_SIZE, USER_DEFINED, Api, assert_error, bdb_body, build_zip, metadata
+from tests.contract.helpers import (ARTIFACTS, MEMORY_SIZE, USER_DEFINED, Api, assert_error, bdb_body, build_zip, elf_blob,
+                                    metadata)
 
 
 def test_cluster_defaults_to_uploads_disabled(emulator):
@@ -137,9 +140,9 @@ def test_software_8_0_mode(emulator_factory, tmp_path):
     assert admin.post(USER_DEFINED, json=metadata("eighty")).status_code == 200
     assert admin.upload(build_zip(tmp_path / "e.zip", metadata("eighty"))).status_code == 200
     assert admin.get(ARTIFACTS).json() == [{"module_name": "eighty", "version": 10000, "dependencies": []}]
-    # 8.0 builds offer Redis 7.2, 7.4 and 8.0, and bundle module versions up to 8.0 (none for 8.2)
+    # 8.0 builds offer Redis 6.2, 7.2, 7.4 and 8.0 in the captured order, and bundle module versions up to 8.0 (none for 8.2)
     assert [v["redis_version"] for v in admin.get("/v1/nodes").json()[0]["supported_database_versions"] if v["db_type"] == "redis"] == [
-        "7.2", "7.4", "8.0"]
+        "7.4", "7.2", "6.2", "8.0"]
     bundled = [m for m in admin.get("/v1/modules").json() if m["is_bundled"]]
     assert {m["compatible_redis_version"] for m in bundled} == {"", "6.2", "7.2", "7.4", "8.0"}
     bdb = admin.post("/v1/bdbs", json=bdb_body("on-eighty")).json()
@@ -160,3 +163,41 @@ def test_bdb_order_of_checks(api, body, status, code):
     if not any(b["name"] == "order-dup" for b in api.get("/v1/bdbs").json()):
         assert api.post("/v1/bdbs", json=bdb_body("order-dup")).status_code == 200
     assert_error(api.post("/v1/bdbs", json=body), status, code)
+
+
+def test_upload_limit_is_served_settable_and_enforced_only_under_the_fault(emulator_factory, tmp_path):
+    emu = emulator_factory(clusters={"c1": 2})
+    admin = Api(emu)
+    admin.allow_uploads(True)
+    assert admin.get("/v1/cluster").json()["module_upload_max_size_mb"] == 40
+    big = build_zip(tmp_path / "big.zip", metadata("bigmod"), so=elf_blob(size=3 * 1024 * 1024), compress=zipfile.ZIP_STORED)
+    assert admin.put("/v1/cluster", json={"module_upload_max_size_mb": 2}).json()["module_upload_max_size_mb"] == 2
+    assert_error(admin.put("/v1/cluster", json={"module_upload_max_size_mb": 0}), 400, "invalid_schema", "positive integer")
+    # the setting alone refuses nothing (whether a real server applies it to artifacts is unknown) ...
+    assert admin.upload(big).status_code == 200
+    emu.fault("c1-node2", "enforce-upload-limit")
+    # ... a node under the fault refuses a larger upload before reading it, naming the setting
+    assert_error(Api(emu, "c1-node2").upload(big), 400, "module_too_large", "module_upload_max_size_mb = 2")
+    small = build_zip(tmp_path / "small.zip", metadata("smallmod"))
+    assert Api(emu, "c1-node2").upload(small).status_code == 200
+    emu.fault("c1-node2", "enforce-upload-limit", "off")
+    assert Api(emu, "c1-node2").upload(big).status_code == 200
+
+
+def test_no_upload_limit_field_when_served_without_it(emulator_factory):
+    emu = emulator_factory(clusters={"c1": 1}, extra_args=["--module-upload-max-size-mb", "0"])
+    admin = Api(emu)
+    assert "module_upload_max_size_mb" not in admin.get("/v1/cluster").json()
+    assert_error(admin.put("/v1/cluster", json={"module_upload_max_size_mb": 10}), 400, "invalid_schema",
+                 "module_upload_max_size_mb")
+
+
+@pytest.mark.parametrize("fields,keys", [("full", ["module_args", "module_id", "module_name", "semantic_version"]),
+                                         ("no-semantic-version", ["module_args", "module_id", "module_name"]),
+                                         ("name-only", ["module_args", "module_name"])])
+def test_bdb_module_fields_option(emulator_factory, fields, keys):
+    emu = emulator_factory(clusters={"c1": 1}, extra_args=["--bdb-module-fields", fields])
+    admin = Api(emu)
+    bdb = admin.post("/v1/bdbs", json=bdb_body("fields-db")).json()
+    assert bdb["module_list"] and all(sorted(e) == keys for e in bdb["module_list"])
+    assert all(sorted(e) == keys for e in admin.get("/v1/bdbs").json()[0]["module_list"])

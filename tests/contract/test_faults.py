@@ -93,10 +93,12 @@ def test_clear_resets_everything(fault_emu):
     fault_emu.fault("c1-node1", "drop-upload")
     fault_emu.fault("c1-node1", "action-time", 7)
     fault_emu.fault("c1-node1", "fail-upgrade")
+    fault_emu.fault("c1-node1", "abort-upgrade")
+    fault_emu.fault("c1-node1", "enforce-upload-limit")
     fault_emu.fault("c1-node1", "down")
     state = fault_emu.fault("c1-node1", "clear")
     assert state == {"node": "c1-node1", "down": False, "fail_503": 0, "slow": 0.0, "drop_upload": 0, "action_time": 0.3,
-                     "fail_upgrade": 0}
+                     "fail_upgrade": 0, "upgrade_outcomes": [], "enforce_upload_limit": False}
     assert Api(fault_emu, "c1-node1").get("/v1/cluster").status_code == 200
 
 

@@ -14,9 +14,13 @@ import urllib.error
 import urllib.request
 
 from tests.emulator.certs import ensure_ca, issue_node_cert
+from tests.emulator.shapes import DEFAULT_UPLOAD_MAX_SIZE_MB, MODULE_LIST_FIELDS
 from tests.emulator.state import ARCHITECTURES, OS_TABLE, Store, load_users, read_json, write_json
 
-FAULT_ACTIONS = {"down": 0, "up": 0, "fail-503": 1, "slow": 1, "drop-upload": 0, "action-time": 1, "fail-upgrade": 0, "clear": 0}
+# fault action -> (fewest, most) arguments
+FAULT_ACTIONS = {"down": (0, 0), "up": (0, 0), "fail-503": (1, 1), "slow": (1, 1), "drop-upload": (0, 0), "action-time": (1, 1),
+                 "fail-upgrade": (0, 2), "abort-upgrade": (0, 0), "cancel-upgrade": (0, 0), "enforce-upload-limit": (0, 1),
+                 "clear": (0, 0)}
 
 
 def _cluster_arg(text):
@@ -47,6 +51,13 @@ def build_parser():
     serve.add_argument("--software-version", default="8.2.0-25")
     serve.add_argument("--node-os", action="append", type=_pair_arg, default=[], metavar="NODE=OS_ID")
     serve.add_argument("--node-arch", action="append", type=_pair_arg, default=[], metavar="NODE=ARCH")
+    serve.add_argument("--module-upload-max-size-mb", type=int, default=DEFAULT_UPLOAD_MAX_SIZE_MB, metavar="MB",
+                       help="the clusters' module_upload_max_size_mb (default %(default)s, as captured from an 8.0 "
+                            "cluster; 0: the field is absent); enforced on artifact uploads only by the "
+                            "enforce-upload-limit fault")
+    serve.add_argument("--bdb-module-fields", choices=sorted(MODULE_LIST_FIELDS), default="full",
+                       help="which module_list entry fields databases report: full (module_args, module_id, module_name, "
+                            "semantic_version), or without the ones deprecated since 7.8.2")
     inv = sub.add_parser("inventory", help="print an Ansible YAML inventory of the nodes")
     inv.add_argument("--state-dir", required=True)
     fault = sub.add_parser("fault", help="inject or clear a fault on a running node")
@@ -122,7 +133,8 @@ def serve(args):
         if path and os.path.exists(path):
             os.unlink(path)
     clusters, nodes = topology(args)
-    store = Store(state_dir, clusters, args.software_version)
+    store = Store(state_dir, clusters, args.software_version, upload_max_size_mb=args.module_upload_max_size_mb or None,
+                  module_fields=args.bdb_module_fields)
     users = load_users(state_dir)
     ca_cert, ca_key, ca_file = ensure_ca(state_dir)
     certs = {n["name"]: issue_node_cert(state_dir, ca_cert, ca_key, n["name"], n["address"]) for n in nodes}
@@ -186,8 +198,9 @@ def fault(args):
     if not ready:
         sys.stderr.write("error: no running emulator in %s (ready.json missing)\n" % args.state_dir)
         return 2
-    if len(args.args) != FAULT_ACTIONS[args.action]:
-        sys.stderr.write("error: %s takes %d argument(s)\n" % (args.action, FAULT_ACTIONS[args.action]))
+    fewest, most = FAULT_ACTIONS[args.action]
+    if not fewest <= len(args.args) <= most:
+        sys.stderr.write("error: %s takes %s argument(s)\n" % (args.action, fewest if fewest == most else "%d to %d" % (fewest, most)))
         return 2
     body = json.dumps({"node": args.node, "action": args.action, "args": args.args}).encode()
     req = urllib.request.Request(ready["control_url"] + "/fault", data=body, headers={"Content-Type": "application/json"})

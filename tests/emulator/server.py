@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.emulator import multipart
 from tests.emulator.errors import ApiError
+from tests.emulator import shapes
 from tests.emulator.package import MAX_PACKAGE_BYTES, check_package, name_problem, rules, validate_metadata
 from tests.emulator.state import (BUNDLED_ORDER, DEFAULT_ACTION_SECONDS, OS_TABLE, PERMISSIONS, db_versions, module_fits,
                                   module_object, redis_major_minor, write_json)
@@ -73,7 +74,8 @@ class Node(object):
         self.slow = 0.0
         self.drop_uploads = 0
         self.action_seconds = None      # None: DEFAULT_ACTION_SECONDS
-        self.fail_upgrades = 0
+        self.upgrade_outcomes = []      # how the next upgrades started through this node end (fail/abort/cancel-upgrade)
+        self.enforce_upload_limit = False
 
     # --- listener ----------------------------------------------------------------------
     def start(self):
@@ -130,13 +132,23 @@ class Node(object):
                 raise ValueError("action-time needs seconds >= 0")
             self.action_seconds = seconds
         elif action == "fail-upgrade":
-            self.fail_upgrades += 1
+            code = args[0] if args else "upgrade_failed"
+            message = args[1] if len(args) > 1 else None
+            self.upgrade_outcomes.append({"status": "failed", "error_code": code, "error_message": message})
+        elif action in ("abort-upgrade", "cancel-upgrade"):
+            self.upgrade_outcomes.append({"status": "aborted" if action == "abort-upgrade" else "cancelled"})
+        elif action == "enforce-upload-limit":
+            value = args[0] if args else "on"
+            if value not in ("on", "off"):
+                raise ValueError("enforce-upload-limit takes on or off")
+            self.enforce_upload_limit = value == "on"
         elif action == "clear":
             self.fail_503 = 0
             self.slow = 0.0
             self.drop_uploads = 0
             self.action_seconds = None
-            self.fail_upgrades = 0
+            self.upgrade_outcomes = []
+            self.enforce_upload_limit = False
             if self.down:
                 self.start()
                 self.down = False
@@ -147,7 +159,13 @@ class Node(object):
     def fault_state(self):
         return {"node": self.name, "down": self.down, "fail_503": self.fail_503, "slow": self.slow, "drop_upload": self.drop_uploads,
                 "action_time": DEFAULT_ACTION_SECONDS if self.action_seconds is None else self.action_seconds,
-                "fail_upgrade": self.fail_upgrades}
+                "fail_upgrade": len(self.upgrade_outcomes), "upgrade_outcomes": [o["status"] for o in self.upgrade_outcomes],
+                "enforce_upload_limit": self.enforce_upload_limit}
+
+    def next_upgrade_outcome(self):
+        """The outcome a fault queued for the next upgrade started through this node (None: it completes)."""
+        with self.lock:
+            return self.upgrade_outcomes.pop(0) if self.upgrade_outcomes else None
 
     def take(self, attr):
         with self.lock:
@@ -164,19 +182,18 @@ class Node(object):
     def node_object(self):
         family, os_name, os_version, semver = OS_TABLE[self.os_id]
         store = self.emulator.store
-        # The entry format of a captured 8.x node object: redis entries carry major.minor and the full version,
-        # and a memcached entry is listed too.
-        supported = [{"db_type": "redis", "major": True, "redis_version": short, "version": full}
-                     for short, full in db_versions(store.software)]
-        supported.append({"db_type": "memcached", "version": "1.4.17"})
-        return {
+        # As a captured 8.0 node lists them: the older Redis versions newest first, the memcached entry, then the newest.
+        offered = [{"db_type": "redis", "major": True, "redis_version": short, "version": full}
+                   for short, full in db_versions(store.software)]
+        supported = offered[-2::-1] + [{"db_type": "memcached", "version": "1.4.17"}] + offered[-1:]
+        return shapes.node_object({
             "uid": self.uid, "addr": self.address, "external_addr": [], "architecture": self.architecture,
             "os_name": os_name, "os_version": os_version, "os_family": family, "os_semantic_version": semver,
-            "software_version": store.software_version, "status": "active", "shard_count": 0, "cores": 4,
-            "total_memory": 8 * 1024 ** 3, "ephemeral_storage_size": 50 * 1024 ** 3, "rack_id": "",
-            "accept_servers": True,
+            "software_version": store.software_version, "status": "active", "shard_count": 0, "shard_list": [],
+            "ram_shard_count": 0, "cores": 4, "total_memory": 8 * 1024 ** 3, "ephemeral_storage_size": 50.0 * 1024 ** 3,
+            "persistent_storage_size": 50.0 * 1024 ** 3, "rack_id": "", "accept_servers": True, "uptime": 3600,
             "supported_database_versions": supported,
-        }
+        })
 
 
 class NodeServer(ThreadingHTTPServer):
@@ -601,6 +618,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         if self._remaining > MAX_PACKAGE_BYTES + MULTIPART_OVERHEAD:
             raise ApiError(400, "module_too_large", "The upload (%d bytes) exceeds the %d-byte (500 MiB) module size limit"
                            % (self._remaining, MAX_PACKAGE_BYTES))
+        limit_mb = self.ccs["settings"].get("module_upload_max_size_mb")
+        if node.enforce_upload_limit and limit_mb and self._remaining > limit_mb * 1024 * 1024 + MULTIPART_OVERHEAD:
+            raise ApiError(400, "module_too_large", "The upload (%d bytes) exceeds the cluster's module size limit, "
+                           "module_upload_max_size_mb = %d" % (self._remaining, limit_mb))
         if boundary is None or self._remaining == 0:
             raise ApiError(400, "no_module", "No module file: send multipart/form-data with the file in the field 'module'")
         if node.take("drop_uploads"):
@@ -661,11 +682,8 @@ class RequestHandler(BaseHTTPRequestHandler):
     # --- /v1/cluster -------------------------------------------------------------------
     def _cluster_object(self):
         ccs = self.ccs
-        obj = {"name": "%s.redis.test" % self.node.cluster, "created_time": ccs["created_time"], "email_alerts": False,
-               "rack_aware": False, "cnm_https_port": self.node.port, "cm_port": 8443}
-        if self.store.has_upload_flag:
-            obj["allow_modules_upload"] = bool(ccs["settings"].get("allow_modules_upload", False))
-        return obj
+        return shapes.cluster_object("%s.redis.test" % self.node.cluster, ccs["created_time"], self.node.port,
+                                     ccs["settings"], self.store.has_upload_flag)
 
     @route("GET", "/v1/cluster", "view_cluster_info")
     def get_cluster(self):
@@ -681,6 +699,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             if key == "allow_modules_upload" and self.store.has_upload_flag:
                 if not isinstance(value, bool):
                     raise ApiError(400, "invalid_schema", "'allow_modules_upload' must be a boolean")
+            elif key == "module_upload_max_size_mb" and self.ccs["settings"].get(key) is not None:
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ApiError(400, "invalid_schema", "'module_upload_max_size_mb' must be a positive integer (MB)")
             else:
                 raise ApiError(400, "invalid_schema", "Unknown or read-only cluster attribute '%s'" % key)
         dry_run = (self.query.get("dry_run") or ["false"])[-1].lower() in ("true", "1", "yes")
@@ -704,9 +725,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     # --- /v1/bdbs ----------------------------------------------------------------------
     def _bdb_object(self, bdb):
-        out = {k: v for k, v in bdb.items() if k != "module_list"}
-        out["module_list"] = [{k: v for k, v in e.items() if not k.startswith("_")} for e in bdb.get("module_list", [])]
-        return out
+        return shapes.bdb_object(bdb, self.store.module_fields)
 
     @route("GET", "/v1/bdbs", "view_all_bdbs_info")
     def list_bdbs(self):
@@ -803,7 +822,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             bdb = {"uid": uid, "name": name, "type": "redis", "status": "active", "memory_size": memory,
                    "port": 12000 + uid, "shards_count": 1, "replication": False,
                    "redis_version": "%d.%d" % db_version, "version": full_version,
-                   "created_time": utc_now(), "module_list": entries}
+                   "created_time": utc_now(), "module_list": entries,
+                   "_admin_pass": secrets.token_urlsafe(24), "_cluster_dns": "%s.redis.test" % self.node.cluster,
+                   "_endpoint_addr": [self.node.address]}
             ccs["bdbs"][str(uid)] = bdb
             self.store.save()
             return self._bdb_object(bdb)
@@ -893,15 +914,16 @@ class RequestHandler(BaseHTTPRequestHandler):
                 return self._bdb_object(new)
             node = self.node
             seconds = DEFAULT_ACTION_SECONDS if node.action_seconds is None else node.action_seconds
-            fail = None
-            if node.take("fail_upgrades"):
-                fail = ("Upgrade of database '%s' failed: shard 1 on node %s did not come back with the new module versions "
-                        "(injected fault); the database keeps its previous modules" % (bdb["name"], node.name))
+            outcome = node.next_upgrade_outcome()
+            if outcome and outcome["status"] == "failed" and not outcome.get("error_message"):
+                outcome["error_message"] = (
+                    "Upgrade of database '%s' failed: shard 1 on node %s did not come back with the new module versions "
+                    "(injected fault); the database keeps its previous modules" % (bdb["name"], node.name))
             action_uid = str(uuid.uuid4())
             self.ccs["actions"][action_uid] = {
                 "action_uid": action_uid, "name": "upgrade_bdb", "object_name": "bdb:%s" % bdb["uid"],
-                "node_uid": str(node.uid), "status": "pending", "progress": 0.0,
-                "_bdb_uid": bdb["uid"], "_started": time.time(), "_seconds": seconds, "_fail": fail,
+                "node_uid": str(node.uid), "status": "pending", "_progress": 0.0, "_state_machine": "SMUpgradeBDB",
+                "_bdb_uid": bdb["uid"], "_started": time.time(), "_seconds": seconds, "_outcome": outcome,
                 "_module_list": entries, "_redis_version": ["%d.%d" % target, full]}
             bdb["status"] = "active-change-pending"
             self.store.save()
@@ -910,13 +932,18 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.store.tick_actions()   # a zero-second action is over before anyone asks
         return out
 
+    @route("GET", "/v1/actions", "view_status_of_cluster_action")
+    def list_actions(self):
+        with self.store.lock:
+            return shapes.actions_list(list(self.ccs["actions"].values()))
+
     @route("GET", "/v1/actions/([^/]+)", "view_status_of_cluster_action")
     def get_action(self, action_uid):
         with self.store.lock:
             action = self.ccs["actions"].get(action_uid)
             if action is None:
                 raise ApiError(404, "action_not_exist", "No action with uid '%s'" % action_uid)
-            return {k: v for k, v in action.items() if not k.startswith("_")}
+            return shapes.action_object(action)
 
     @route("DELETE", "/v1/bdbs/([^/]+)", "delete_bdb")
     def delete_bdb(self, uid):

@@ -15,6 +15,8 @@ import threading
 import time
 import uuid
 
+from tests.emulator.shapes import DEFAULT_UPLOAD_MAX_SIZE_MB, FINAL_STATUSES
+
 USERS = (
     ("admin@redis.test", "admin"),
     ("viewer@redis.test", "cluster_viewer"),
@@ -99,11 +101,11 @@ def load_users(state_dir):
     return users
 
 
-# Redis database versions a node offers, per Redis Enterprise release: (major.minor, full version).
-# The 8.0 list and the full versions 7.2.7 / 7.4.2 / 8.0.0 follow a node object captured from an 8.0 build
-# (which also offered 6.2; left out here); 8.2 -> 8.2.1 is invented.
-DB_VERSIONS_8_0 = (("7.2", "7.2.7"), ("7.4", "7.4.2"), ("8.0", "8.0.0"))
-DB_VERSIONS_8_2 = DB_VERSIONS_8_0 + (("8.2", "8.2.1"),)
+# Redis database versions a node offers, per Redis Enterprise release: (major.minor, full version), oldest first.
+# The 8.0 list is the one a node object captured from an 8.0 build gives (tests/fixtures/rs-8.0/node_single.json);
+# the 8.2 list is invented: 6.2 dropped, 8.2 -> 8.2.1 added.
+DB_VERSIONS_8_0 = (("6.2", "6.2.13"), ("7.2", "7.2.7"), ("7.4", "7.4.2"), ("8.0", "8.0.0"))
+DB_VERSIONS_8_2 = DB_VERSIONS_8_0[1:] + (("8.2", "8.2.1"),)
 
 
 def db_versions(software):
@@ -211,13 +213,15 @@ def module_object(stored):
 class Store(object):
     """All state, guarded by one lock. Cluster CCS data in DIR/state.json; artifacts under DIR/nodes/<node>/artifacts/."""
 
-    def __init__(self, state_dir, topology, software_version):
+    def __init__(self, state_dir, topology, software_version, upload_max_size_mb=DEFAULT_UPLOAD_MAX_SIZE_MB,
+                 module_fields="full"):
         self.dir = state_dir
         self.lock = threading.RLock()
         self.path = os.path.join(state_dir, "state.json")
         self.software = parse_software_version(software_version)
         self.software_version = software_version
         self.has_upload_flag = self.software >= (8, 2, 0)
+        self.module_fields = module_fields
         data = read_json(self.path) or {}
         clusters = data.get("clusters", {})
         self.data = {"topology": topology, "software_version": software_version, "clusters": {}}
@@ -225,7 +229,8 @@ class Store(object):
             name = cluster["name"]
             old = clusters.get(name, {})
             self.data["clusters"][name] = {
-                "settings": old.get("settings", {"allow_modules_upload": False}),
+                "settings": dict({"allow_modules_upload": False, "module_upload_max_size_mb": upload_max_size_mb},
+                                 **old.get("settings", {})),
                 "modules": old.get("modules", {}),
                 "bdbs": old.get("bdbs", {}),
                 "next_bdb_uid": old.get("next_bdb_uid", 1),
@@ -273,45 +278,49 @@ class Store(object):
 
     # --- actions (database upgrades) -----------------------------------------------------
     def tick_actions(self, now=None):
-        """Move every running action on by the clock: pending -> active -> completed (the change applied) or failed."""
+        """Move every running action on by the clock: pending -> active -> completed (the change applied), or the
+        outcome a fault queued for it (failed with error_code/error_message, aborted, cancelled: nothing applied)."""
         now = time.time() if now is None else now
         changed = False
         with self.lock:
             for ccs in self.data["clusters"].values():
                 for action in ccs["actions"].values():
-                    if action["status"] in ("completed", "failed"):
+                    if action["status"] in FINAL_STATUSES:
                         continue
                     elapsed = now - action["_started"]
                     seconds = action["_seconds"]
                     if elapsed >= seconds:
                         bdb = ccs["bdbs"].get(str(action["_bdb_uid"]))
-                        if action.get("_fail"):
-                            action["status"] = "failed"
-                            action["error"] = action["_fail"]
-                            action["additional_info"] = {"error": action["_fail"]}
-                            action["progress"] = round(min(99.0, max(0.0, action["progress"])), 1)
+                        outcome = action.get("_outcome")
+                        if outcome:
+                            action["status"] = outcome["status"]
+                            action["_progress"] = round(min(99.0, max(0.0, action["_progress"])), 1)
+                            if outcome["status"] == "failed":
+                                action["error_code"] = outcome["error_code"]
+                                action["error_message"] = outcome["error_message"]
                         else:
                             action["status"] = "completed"
-                            action["progress"] = 100.0
+                            action["_progress"] = 100.0
                             if bdb is not None:
                                 bdb["module_list"] = action["_module_list"]
                                 bdb["redis_version"], bdb["version"] = action["_redis_version"]
+                                bdb["_changed_time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
                         if bdb is not None:
                             bdb["status"] = "active"
                         action["_finished"] = now
                     else:
                         status = "pending" if elapsed < seconds * 0.1 else "active"
                         progress = 0.0 if status == "pending" else round(100.0 * elapsed / seconds, 1)
-                        if status == action["status"] and progress == action["progress"]:
+                        if status == action["status"] and progress == action["_progress"]:
                             continue
-                        action["status"], action["progress"] = status, progress
+                        action["status"], action["_progress"] = status, progress
                     changed = True
             if changed:
                 self.save()
 
     def running_action(self, cluster, bdb_uid):
         for action in self.cluster(cluster)["actions"].values():
-            if action["_bdb_uid"] == bdb_uid and action["status"] not in ("completed", "failed"):
+            if action["_bdb_uid"] == bdb_uid and action["status"] not in FINAL_STATUSES:
                 return action
         return None
 
