@@ -140,6 +140,8 @@ class ActionModule(ActionBase):
         run = _lifecycle.plan(present, absent, nodes, cluster_reads, node_reads, args['prune'])
         if wanted:
             run, problems = _lifecycle.plan_upgrades(run, wanted, self._database_reads(args, run, wanted, cluster_reads))
+            for cluster in run['clusters']:
+                self._warnings.extend(cluster.pop('upgrade_warnings', None) or [])
             if problems:
                 return self._fail(result, problems)
         if args['check_nodes'] and args['read']:

@@ -43,20 +43,59 @@ def _semver(obj):
     return obj.get('semantic_version') or str(_version(obj))
 
 
-def entry_view(entry):
-    """A module_list entry as the diff and the result show it: ``{module_name, semantic_version}``."""
-    return dict(module_name=entry.get('module_name'), semantic_version=entry.get('semantic_version'))
+def entry_view(entry, current=None):
+    """A module_list entry as the diff and the result show it: ``{module_name, semantic_version}``; the version comes
+    from ``current`` (the module object the entry refers to) when the entry does not report it."""
+    return dict(module_name=entry.get('module_name'),
+                semantic_version=entry.get('semantic_version') or (current or {}).get('semantic_version'))
 
 
-def current_module(entry, modules):
-    """The module object a module_list entry refers to: by ``module_id``, else by name and semantic_version."""
-    for mod in modules:
-        if entry.get('module_id') and mod.get('uid') == entry.get('module_id'):
-            return mod
-    for mod in modules:
-        if mod.get('module_name') == entry.get('module_name') and mod.get('semantic_version') == entry.get('semantic_version'):
-            return mod
-    return None
+def module_list_view(bdb, modules):
+    """A bdb object's module_list as ``entry_view`` dicts, versions told from ``modules`` where the entries omit them."""
+    db_version = db_redis_version(bdb)
+    return [entry_view(entry, current_module(entry, modules or [], db_version)) for entry in bdb.get('module_list') or []]
+
+
+def current_module(entry, modules, db_version=None):
+    """The module object a database's ``module_list`` entry refers to, or None when it cannot be told.
+
+    By ``module_id`` (the module object's uid), else by name and ``semantic_version``. Both fields are deprecated since
+    7.8.2 and a server may leave them out: then the name decides when the cluster holds one version of that module that
+    fits the database's Redis version ``db_version`` (a database only runs a version that fits it, and the server
+    refuses to delete a module object in use). That tells a bundled module's version (one version per Redis version),
+    not a user-defined module's whose versions both fit.
+    """
+    if entry.get('module_id'):
+        for mod in modules:
+            if mod.get('uid') == entry.get('module_id'):
+                return mod
+    if entry.get('semantic_version'):
+        for mod in modules:
+            if mod.get('module_name') == entry.get('module_name') and mod.get('semantic_version') == entry.get('semantic_version'):
+                return mod
+    if entry.get('module_id') or entry.get('semantic_version'):
+        return None
+    same_name = [mod for mod in modules if mod.get('module_name') == entry.get('module_name')]
+    if len(same_name) > 1 and db_version is not None:
+        same_name = [mod for mod in same_name if fits(mod, db_version)]
+    return same_name[0] if len(same_name) == 1 else None
+
+
+def uses(bdb, entry, obj, modules):
+    """Whether the ``module_list`` entry of database ``bdb`` uses the module object ``obj`` (``modules``: every module
+    object of the cluster). An entry whose version cannot be told (no module_id, no semantic_version, several versions
+    of the module fit) counts as using every version of its module: a deletion wrongly refused is cheap, one wrongly
+    attempted is not."""
+    if entry.get('module_id') and entry.get('module_id') == obj.get('uid'):
+        return True
+    if entry.get('module_name') != obj.get('module_name'):
+        return False
+    current = current_module(entry, modules or [obj], db_redis_version(bdb))
+    if current is not None:
+        return current.get('uid') == obj.get('uid')
+    if entry.get('module_id') or entry.get('semantic_version'):
+        return entry.get('module_id') == obj.get('uid') or entry.get('semantic_version') == obj.get('semantic_version')
+    return True
 
 
 def missing_on(mod, artifacts_by_node):
@@ -94,21 +133,23 @@ class Plan(object):
 
     ``upgrades``: ``[{module_name, from, to, from_version, to_version}]`` for the modules that change;
     ``before``/``after``: the module_list as ``entry_view`` dicts; ``problems``: messages, each naming
-    the database and saying what to do (non-empty: the upgrade must not be sent);
-    ``changed``: whether an upgrade would change anything.
+    the database and saying what to do (non-empty: the upgrade must not be sent); ``undetermined``:
+    messages for the modules whose current version the database does not tell (non-empty: nothing is
+    sent, and that is not a failure); ``changed``: whether an upgrade would change anything.
     """
 
-    def __init__(self, database, redis_version, before, after, upgrades, problems):
+    def __init__(self, database, redis_version, before, after, upgrades, problems, undetermined=None):
         self.database = database
         self.redis_version = redis_version
         self.before = before
         self.after = after
         self.upgrades = upgrades
         self.problems = problems
+        self.undetermined = undetermined or []
 
     @property
     def changed(self):
-        return bool(self.upgrades)
+        return bool(self.upgrades) and not self.undetermined
 
     def __repr__(self):
         return 'Plan(%s, upgrades=%r, problems=%r)' % (self.database, self.upgrades, self.problems)
@@ -123,7 +164,7 @@ def plan(bdb, modules, artifacts_by_node=None):
     """
     name = bdb.get('name') or 'uid %s' % bdb.get('uid')
     modules = [mod for mod in modules or [] if isinstance(mod, dict)]
-    before = [entry_view(entry) for entry in bdb.get('module_list') or []]
+    before = module_list_view(bdb, modules)
     db_version = db_redis_version(bdb)
     if db_version is None:
         return Plan(name, None, before, before, [], [
@@ -133,22 +174,32 @@ def plan(bdb, modules, artifacts_by_node=None):
     after = []
     upgrades = []
     problems = []
+    undetermined = []
     for entry in bdb.get('module_list') or []:
         module_name = entry.get('module_name')
-        current = current_module(entry, modules)
+        current = current_module(entry, modules, db_version)
         current_version = _version(current) if current else None
+        in_use = entry_view(entry, current)['semantic_version']
         versions = sorted((mod for mod in modules if mod.get('module_name') == module_name),
                           key=lambda mod: _version(mod) or 0)
+        if current is None and not entry.get('module_id') and not entry.get('semantic_version') and versions:
+            undetermined.append(
+                "database '%s' does not report which version of %s it uses (its module_list entry has neither module_id "
+                "nor semantic_version, and the cluster holds %s), so no upgrade was sent for it: check it with rladmin "
+                "status modules, and upgrade it there (rladmin upgrade db %s) if it needs it"
+                % (name, module_name, ', '.join(_semver(mod) for mod in versions), name))
+            after.append(entry_view(entry, current))
+            continue
         allowed = [mod for mod in versions if fits(mod, db_version) and not missing_on(mod, artifacts_by_node)]
         if not allowed:
             problems.append(
                 "database '%s' (Redis %s) uses %s %s, and no version of %s can be used for it: %s. Upload a version built "
                 "for Redis %s to the cluster and to every node (redis_user_module and redis_module_artifact, or the "
                 "module_lifecycle role), then run again"
-                % (name, _redis_version.label(db_version), module_name, entry.get('semantic_version'), module_name,
+                % (name, _redis_version.label(db_version), module_name, in_use, module_name,
                    ', '.join(describe(mod, db_version, artifacts_by_node) for mod in versions) or 'the cluster has none',
                    _redis_version.label(db_version)))
-            after.append(entry_view(entry))
+            after.append(entry_view(entry, current))
             continue
         target = allowed[-1]
         if current_version is not None and _version(target) < current_version:
@@ -156,17 +207,17 @@ def plan(bdb, modules, artifacts_by_node=None):
                 "database '%s' uses %s %s, but the newest version an upgrade could use is %s, which would be a downgrade "
                 "(Redis Enterprise refuses it: module_downgrade_unsupported); %s %s itself is not allowed: %s. Upload %s "
                 "%s's package to every node (redis_module_artifact), then run again"
-                % (name, module_name, entry.get('semantic_version'), _semver(target), module_name,
-                   entry.get('semantic_version'), why_not(current, db_version, artifacts_by_node) or 'unknown reason',
-                   module_name, entry.get('semantic_version')))
-            after.append(entry_view(entry))
+                % (name, module_name, in_use, _semver(target), module_name,
+                   in_use, why_not(current, db_version, artifacts_by_node) or 'unknown reason',
+                   module_name, in_use))
+            after.append(entry_view(entry, current))
             continue
         after.append(dict(module_name=module_name, semantic_version=target.get('semantic_version')))
         if current_version is None or _version(target) != current_version:
-            upgrades.append({'module_name': module_name, 'from': entry.get('semantic_version'),
+            upgrades.append({'module_name': module_name, 'from': in_use,
                              'to': target.get('semantic_version'), 'from_version': current_version,
                              'to_version': _version(target)})
-    return Plan(name, _redis_version.label(db_version), before, after, upgrades, problems)
+    return Plan(name, _redis_version.label(db_version), before, after, upgrades, problems, undetermined)
 
 
 def select_databases(bdbs, modules, artifacts_by_node, wanted, module_names=None):
@@ -175,9 +226,10 @@ def select_databases(bdbs, modules, artifacts_by_node, wanted, module_names=None
     ``wanted``: False (none), True (every database that uses an older version of one of ``module_names``,
     or of any user-defined module when None), or a list of database names (each must exist). Returns
     ``{'upgrades': [{'uid', 'name', 'redis_version', 'upgrades'}] (by uid, one database at a time),
-    'unchanged': [names], 'problems': [messages]}``; a database with a problem is not in ``upgrades``.
+    'unchanged': [names], 'problems': [messages], 'warnings': [messages]}``; a database with a problem is not in
+    ``upgrades``; one whose module versions cannot be told is in ``unchanged``, with a warning.
     """
-    out = dict(upgrades=[], unchanged=[], problems=[])
+    out = dict(upgrades=[], unchanged=[], problems=[], warnings=[])
     if wanted is False or wanted is None:
         return out
     bdbs = sorted((b for b in bdbs or [] if isinstance(b, dict)), key=lambda b: coerce_version(b.get('uid'), 0) or 0)
@@ -195,6 +247,10 @@ def select_databases(bdbs, modules, artifacts_by_node, wanted, module_names=None
         chosen = [by_name[name] for name in wanted if name in by_name]
     for bdb in chosen:
         decided = plan(bdb, modules, artifacts_by_node)
+        if decided.undetermined and not decided.problems:
+            out['warnings'].extend(decided.undetermined)
+            out['unchanged'].append(decided.database)
+            continue
         if wanted is True and not decided.problems and module_names is not None and \
                 not any(u['module_name'] in module_names for u in decided.upgrades):
             out['unchanged'].append(decided.database)
@@ -207,6 +263,50 @@ def select_databases(bdbs, modules, artifacts_by_node, wanted, module_names=None
         else:
             out['unchanged'].append(decided.database)
     return out
+
+
+# Where an action ends (the action object reference): only ``completed`` applied the change.
+FINAL_ACTION_STATUSES = ('completed', 'failed', 'aborted', 'cancelled')
+
+
+def action_progress(value):
+    """An action's ``progress`` as a number: a real server writes a string (``"100"``, ``"42.5"``); None when absent or
+    unreadable.
+
+    >>> action_progress("100"), action_progress(42.5), action_progress(""), action_progress(None)
+    (100.0, 42.5, None, None)
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def action_step(action):
+    """``{status, progress}`` of an action object, progress as a number."""
+    action = action if isinstance(action, dict) else {}
+    return dict(status=action.get('status'), progress=action_progress(action.get('progress')))
+
+
+def action_reason(action):
+    """Why an action did not complete, in the server's words: ``error_message`` with ``error_code`` (the action object
+    of ``GET /v1/actions/<uid>``), else the ``error`` of a v2 action (``additional_info.error``) or an older ``error``
+    field, else its ``state``; for an aborted or cancelled action without a reason, that status."""
+    action = action if isinstance(action, dict) else {}
+    info = action.get('additional_info') if isinstance(action.get('additional_info'), dict) else {}
+    message = action.get('error_message') or info.get('error') or action.get('error')
+    code = action.get('error_code')
+    if message and code:
+        return '%s (%s)' % (message, code)
+    if message or code:
+        return message or code
+    if action.get('state'):
+        return 'it stopped in state %s' % action['state']
+    if action.get('status') in ('aborted', 'cancelled'):
+        return 'the action was %s' % action['status']
+    return 'the server gave no reason'
 
 
 BUSY_STATUS = 409

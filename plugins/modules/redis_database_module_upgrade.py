@@ -140,7 +140,12 @@ notes:
     unless replica shards were stopped first. Upgrade one database at a time, stop on the first failure, and test on a
     staging cluster first.
   - A failed upgrade leaves the database running; the module reports the server's reason and the database's module
-    versions as they are after the failure.
+    versions as they are after the failure. An action that ends C(aborted) or C(cancelled) stops the wait at once and
+    fails the same way.
+  - Since Redis Enterprise 7.8.2 the C(module_id) and C(semantic_version) fields of a database's C(module_list) are
+    deprecated. When a server leaves them out, the version in use is told from the module objects (a single version
+    of the module, or a single one that fits the database's Redis version, as for bundled modules). When it cannot be
+    told (two versions of a custom module that both fit), the module sends nothing for that database and warns.
 seealso:
   - module: redisops.custom_modules.redis_user_module
   - module: redisops.custom_modules.redis_module_artifact
@@ -195,6 +200,9 @@ action:
   description:
     - The upgrade's action as last read (C(action_uid), C(status), C(progress)) and C(progress_log), the distinct
       C(status)/C(progress) pairs seen while waiting. Empty when nothing was sent.
+    - C(progress) is a number (a percentage; the server writes it as a string, such as C("100")), or null when the
+      server reported none. C(status) ends as C(completed); the module fails when it ends C(failed), C(aborted) or
+      C(cancelled), naming the server's C(error_message) and C(error_code).
     - C(busy_waits), how many times the server answered 409 because another action ran on the database (absent when
       nothing was sent). With C(action_uid) null, another run's upgrade brought the database to the new versions.
   returned: always
@@ -206,7 +214,8 @@ action:
 import time
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
-from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import after_busy, entry_view, plan
+from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import (
+    FINAL_ACTION_STATUSES, action_reason, action_step, after_busy, module_list_view, plan)
 from ansible_collections.redisops.custom_modules.plugins.module_utils._diff import make_diff
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import (
     RedisEnterpriseError,
@@ -214,6 +223,8 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._errors im
     failure,
 )
 
+HINT_STOPPED = ('The action was stopped before it completed (by an operator, rladmin or another cluster operation): the '
+                'database keeps running; find what stopped it in the cluster log, then run the task again.')
 HINT_FAILED = ('The database keeps running; look at its shards (rladmin status extra all) and the cluster log for the '
                'cause, fix it and run the task again. On Redis Enterprise 8.2.0 (known issue RS196903) stop the replica '
                'shards first. Do not remove the old module version until every database uses the new one.')
@@ -291,17 +302,18 @@ def upgrade_body(params, current):
 
 
 def wait_for(module, client, action_uid, name, result):
-    """Poll the action until completed/failed/timeout; returns the last action object."""
+    """Poll the action until it ends (completed, failed, aborted, cancelled) or wait_timeout; returns the last action
+    object."""
     params = module.params
     deadline = time.monotonic() + params['wait_timeout']
     log = result['action']['progress_log']
     while True:
         action = client.get_action(action_uid) or {}
-        step = dict(status=action.get('status'), progress=action.get('progress'))
+        step = action_step(action)
         if not log or log[-1] != step:
             log.append(step)
         result['action'].update(action_uid=action_uid, status=step['status'], progress=step['progress'])
-        if action.get('status') in ('completed', 'failed'):
+        if action.get('status') in FINAL_ACTION_STATUSES:
             return action
         if time.monotonic() >= deadline:
             raise failure(
@@ -366,11 +378,6 @@ def send_upgrade(module, client, bdb, modules, artifacts, body, result):
             status = exc.status
 
 
-def action_error(action):
-    info = action.get('additional_info') if isinstance(action.get('additional_info'), dict) else {}
-    return action.get('error') or info.get('error') or action.get('state') or 'the server gave no reason'
-
-
 def main():
     module = _argspec.create_module(dict(
         database=dict(type='str'),
@@ -411,6 +418,8 @@ def main():
                 module.warn("%s %s is in the cluster but its artifact is not on every node, so database '%s' cannot use it "
                             "yet: upload it to every node (redis_module_artifact) and run again"
                             % (upgrade['module_name'], upgrade['to'], name))
+        for message in decided.undetermined:
+            module.warn(message)
         result['database'] = dict(uid=bdb.get('uid'), name=name, redis_version=decided.redis_version)
         result['module_list'] = decided.after
         result['upgrades'] = decided.upgrades
@@ -425,7 +434,7 @@ def main():
         if module.check_mode:
             if params['server_dry_run']:
                 answer = client.upgrade_bdb(bdb['uid'], body, dry_run=True) or {}
-                result['module_list'] = [entry_view(e) for e in answer.get('module_list') or []]
+                result['module_list'] = module_list_view(answer, modules)
                 if module._diff:
                     result['diff'] = make_diff(dict(module_list=decided.before), dict(module_list=result['module_list']))
             module.exit_json(**result)
@@ -441,15 +450,16 @@ def main():
             module.exit_json(**result)
         action = wait_for(module, client, action_uid, name, result)
         now = client.get_bdb(bdb['uid']) or {}
-        result['module_list'] = [entry_view(e) for e in now.get('module_list') or []]
+        result['module_list'] = module_list_view(now, modules)
         if module._diff:
             result['diff'] = make_diff(dict(module_list=decided.before), dict(module_list=result['module_list']))
-        if action.get('status') == 'failed':
-            raise failure("database '%s': the upgrade of %s failed (action %s): %s. Its modules now: %s. %s"
+        if action.get('status') != 'completed':
+            raise failure("database '%s': the upgrade of %s %s (action %s): %s. Its modules now: %s. %s"
                           % (name, ', '.join('%s %s -> %s' % (u['module_name'], u['from'], u['to']) for u in decided.upgrades),
-                             action_uid, action_error(action),
+                             'failed' if action.get('status') == 'failed' else 'was %s' % action.get('status'),
+                             action_uid, action_reason(action),
                              ', '.join('%s %s' % (e['module_name'], e['semantic_version']) for e in result['module_list']),
-                             HINT_FAILED), **result)
+                             HINT_FAILED if action.get('status') == 'failed' else HINT_STOPPED), **result)
         if result['module_list'] != decided.after:
             raise failure("database '%s': the upgrade completed, but its modules are %s, not the expected %s: check the "
                           "cluster's module versions and run the task again"

@@ -282,6 +282,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _redis_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import (
     ArtifactError, coerce_version, inspect_package, module_name_problem)
+from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import uses
 from ansible_collections.redisops.custom_modules.plugins.module_utils._diff import make_diff
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
@@ -366,22 +367,19 @@ def find_objects(modules, module_name, version=None, semantic_version=None):
     return found
 
 
-def databases_using(client, obj):
-    """Names of the databases whose module_list references this module object.
+def databases_using(client, obj, modules=None):
+    """Names of the databases whose module_list uses this module object (``modules``: GET /v1/modules, read when None).
 
-    An entry without semantic_version (possible since 7.4.2) could mean any version: count it, since a
+    An entry is matched by module_id, else by semantic_version, else by what the module objects tell
+    (_bdb_upgrade.uses); one whose version cannot be told counts as using every version of its module, since a
     wrongly refused deletion is cheap and a wrongly attempted one is not."""
+    bdbs = client.list_bdbs() or []
+    if modules is None and any(b.get("module_list") for b in bdbs if isinstance(b, dict)):
+        modules = client.list_modules() or []
     names = []
-    for bdb in client.list_bdbs() or []:
-        for entry in bdb.get("module_list") or []:
-            if entry.get("module_id") is not None and entry.get("module_id") == obj.get("uid"):
-                hit = True
-            else:
-                hit = (entry.get("module_name") == obj.get("module_name")
-                       and entry.get("semantic_version") in (None, "", obj.get("semantic_version")))
-            if hit:
-                names.append(str(bdb.get("name", bdb.get("uid"))))
-                break
+    for bdb in bdbs:
+        if any(uses(bdb, entry, obj, modules) for entry in bdb.get("module_list") or []):
+            names.append(str(bdb.get("name", bdb.get("uid"))))
     return sorted(set(names))
 
 
@@ -499,11 +497,12 @@ class UserModuleManager(object):
                 raise failure("metadata needs module_name and version to identify the object to delete")
             check_module_name(metadata["module_name"], "metadata module_name")
             name, version, semver = metadata["module_name"], metadata_version(metadata["version"], "metadata version"), None
-        targets = find_objects(self.client.list_modules(), name, version, semver)
+        modules = self.client.list_modules()
+        targets = find_objects(modules, name, version, semver)
         if not targets:
             return self.result(False, None, None)
         for obj in targets:
-            users = databases_using(self.client, obj)
+            users = databases_using(self.client, obj, modules)
             if users:
                 raise failure(
                     "module %s cannot be deleted: it is used by database(s) %s; remove it from their module_list "

@@ -949,6 +949,8 @@ def plan_upgrades(run, wanted, reads):
                                    _predicted_artifacts(run, cluster), listed, names)
         problems.extend('cluster %s: %s' % (cluster['name'], problem) for problem in decided['problems'])
         cluster['upgrades'] = decided['upgrades']
+        # databases whose module versions cannot be told: nothing is sent for them; the read pass warns
+        cluster['upgrade_warnings'] = ['cluster %s: %s' % (cluster['name'], w) for w in decided['warnings']]
     if wanted is not True and wanted and reads:  # nothing read: no present module (a removal), nothing to upgrade
         missing = [name for name in wanted if name not in found]
         if missing:

@@ -2,6 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The upgrade decision: which version each module of a database would go to, or why it cannot."""
 
+import json
+import os
+
 import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _bdb_upgrade as up
@@ -165,3 +168,106 @@ def test_select_databases_keeps_a_database_with_a_problem_out():
     # with true, a is not picked: none of the listed modules (hello) would move
     out = up.select_databases(DBS, CLUSTER_MODULES, artifacts, True, ["hello"])
     assert out["upgrades"] == [] and "a" in out["unchanged"]
+
+
+# --- answers as a real 8.0 server gives them (tests/fixtures/rs-8.0) -----------------------------------------------
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "rs-8.0")
+
+
+def captured(name):
+    with open(os.path.join(FIXTURES, name + ".json")) as handle:
+        return json.load(handle)
+
+
+def strip(bdb_obj, keep):
+    out = dict(bdb_obj)
+    out["module_list"] = [dict((k, v) for k, v in e.items() if k in keep) for e in bdb_obj["module_list"]]
+    return out
+
+
+@pytest.mark.parametrize("keep", [("module_args", "module_id", "module_name", "semantic_version"),
+                                  ("module_args", "module_id", "module_name"),
+                                  ("module_args", "module_name")])
+def test_captured_database_with_bundled_modules_needs_no_upgrade(keep):
+    """The captured Redis 8.0 database uses the four bundled modules at the versions made for 8.0; whatever deprecated
+    fields the server leaves out, the version in use is told (one version per Redis version) and nothing is sent."""
+    modules = captured("modules_list")
+    decided = up.plan(strip(captured("bdb_single"), keep), modules, {"node1": set()})
+    assert decided.problems == [] and decided.undetermined == [] and decided.upgrades == [] and not decided.changed
+    assert sorted((e["module_name"], e["semantic_version"]) for e in decided.before) == [
+        ("ReJSON", "7.99.3"), ("bf", "8.0.1"), ("search", "7.99.91"), ("timeseries", "8.0.2")]
+    assert decided.after == decided.before
+
+
+HELLO_1, HELLO_2 = mod("hello", 10000), mod("hello", 20000)
+
+
+# module_list entry, the cluster's versions of hello -> the module object told (its version), or None
+@pytest.mark.parametrize("entry, modules, told", [
+    ({"module_name": "hello", "module_id": "hello-10000", "semantic_version": "1.0.0"}, [HELLO_1, HELLO_2], 10000),
+    ({"module_name": "hello", "module_id": "hello-20000"}, [HELLO_1, HELLO_2], 20000),                 # by uid
+    ({"module_name": "hello", "semantic_version": "1.0.0"}, [HELLO_1, HELLO_2], 10000),                # by semver
+    ({"module_name": "hello"}, [HELLO_1], 10000),                                                       # one version
+    ({"module_name": "hello"}, [HELLO_1, HELLO_2], None),                                               # cannot tell
+    ({"module_name": "hello"}, [HELLO_1, mod("hello", 20000, compatible="8.0")], 10000),               # one fits 8.2
+    ({"module_name": "hello", "semantic_version": "9.0.0"}, [HELLO_1, HELLO_2], None),                 # not there
+])
+def test_current_module(entry, modules, told):
+    found = up.current_module(entry, modules, (8, 2))
+    assert (found or {}).get("version") == told
+
+
+def test_undetermined_version_sends_nothing_and_says_so():
+    db = {"uid": 4, "name": "orders", "redis_version": "8.2", "module_list": [{"module_name": "hello", "module_args": ""}]}
+    decided = up.plan(db, [HELLO_1, HELLO_2], EVERYWHERE)
+    assert not decided.changed and decided.problems == [] and decided.upgrades == []
+    assert len(decided.undetermined) == 1
+    text = decided.undetermined[0]
+    assert "'orders'" in text and "neither module_id nor semantic_version" in text and "1.0.0, 2.0.0" in text
+    assert "rladmin" in text
+    out = up.select_databases([db], [HELLO_1, HELLO_2], EVERYWHERE, True, ["hello"])
+    assert out["upgrades"] == [] and out["unchanged"] == ["orders"] and out["warnings"] == decided.undetermined
+    # a database that still reports module_id is upgraded as before
+    with_id = dict(db, module_list=[{"module_name": "hello", "module_id": "hello-10000"}])
+    decided = up.plan(with_id, [HELLO_1, HELLO_2], EVERYWHERE)
+    assert decided.changed and (decided.upgrades[0]["from"], decided.upgrades[0]["from_version"]) == ("1.0.0", 10000)
+    assert decided.before == [{"module_name": "hello", "semantic_version": "1.0.0"}]
+
+
+# database's module_list entry, the module object asked about -> does the database use it?
+@pytest.mark.parametrize("entry, obj, expected", [
+    ({"module_name": "hello", "module_id": "hello-10000"}, HELLO_1, True),
+    ({"module_name": "hello", "module_id": "hello-20000"}, HELLO_1, False),
+    ({"module_name": "renamed", "module_id": "hello-10000"}, HELLO_1, True),
+    ({"module_name": "hello", "semantic_version": "2.0.0"}, HELLO_1, False),
+    ({"module_name": "hello"}, HELLO_1, True),      # cannot be told: counts as in use, for every version
+    ({"module_name": "hello"}, HELLO_2, True),
+    ({"module_name": "other"}, HELLO_1, False),
+])
+def test_uses(entry, obj, expected):
+    assert up.uses({"redis_version": "8.2"}, entry, obj, [HELLO_1, HELLO_2]) is expected
+
+
+# action object -> (status, numeric progress), the reason given
+@pytest.mark.parametrize("action, step, reason", [
+    (captured("actions_list")["actions"][0], ("completed", 100.0), "the server gave no reason"),
+    ({"status": "active", "progress": "42.5"}, ("active", 42.5), "the server gave no reason"),
+    ({"status": "failed", "progress": "30", "error_code": "shard_restart_failed", "error_message": "Shard 1 did not restart"},
+     ("failed", 30.0), "Shard 1 did not restart (shard_restart_failed)"),
+    ({"status": "failed", "error_code": "upgrade_failed"}, ("failed", None), "upgrade_failed"),
+    ({"status": "failed", "additional_info": {"error": "v2 reason"}}, ("failed", None), "v2 reason"),
+    ({"status": "failed", "error": "older reason", "progress": 12.0}, ("failed", 12.0), "older reason"),
+    ({"status": "aborted", "progress": "12"}, ("aborted", 12.0), "the action was aborted"),
+    ({"status": "cancelled", "progress": ""}, ("cancelled", None), "the action was cancelled"),
+    ({"status": "failed", "state": "shard_restart"}, ("failed", None), "it stopped in state shard_restart"),
+    (None, (None, None), "the server gave no reason"),
+])
+def test_action_step_and_reason(action, step, reason):
+    got = up.action_step(action)
+    assert (got["status"], got["progress"]) == step
+    assert up.action_reason(action) == reason
+
+
+def test_final_statuses():
+    assert set(up.FINAL_ACTION_STATUSES) == {"completed", "failed", "aborted", "cancelled"}
+    assert "active" not in up.FINAL_ACTION_STATUSES and "pending" not in up.FINAL_ACTION_STATUSES

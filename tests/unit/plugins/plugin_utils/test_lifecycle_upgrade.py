@@ -260,3 +260,18 @@ def test_a_removal_run_reads_and_upgrades_nothing():
     assert L.upgrade_reads(run, ['orders']) == [] and L.upgrade_reads(run, True) == []
     planned, problems = L.plan_upgrades(run, ['orders'], {})
     assert problems == [] and planned['clusters'][0]['upgrades'] == []
+
+
+def test_plan_upgrades_warns_where_a_database_does_not_tell_its_module_version():
+    """A server that leaves module_id and semantic_version out of module_list (both deprecated since 7.8.2): with two
+    versions of hello in the cluster the version in use cannot be told, so nothing is planned for that database and the
+    cluster says why; a database that still reports module_id is upgraded."""
+    run = plan({'c1': ['a', 'b']}, V1, [('hello', 10000)])
+    silent = dict(bdb(1, 'orders', ('hello', 10000)), module_list=[dict(module_name='hello', module_args='')])
+    with_id = dict(bdb(2, 'billing', ('hello', 10000)), module_list=[dict(module_name='hello', module_id='hello-10000')])
+    planned, problems = L.plan_upgrades(run, True, db_reads(run, {'c1': [silent, with_id]}))
+    cluster = planned['clusters'][0]
+    assert problems == [] and [db['name'] for db in cluster['upgrades']] == ['billing']
+    assert cluster['upgrades'][0]['upgrades'][0]['from'] == '1.0.0'
+    assert len(cluster['upgrade_warnings']) == 1
+    assert cluster['upgrade_warnings'][0].startswith("cluster c1: database 'orders' does not report which version of hello")
