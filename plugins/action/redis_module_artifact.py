@@ -50,6 +50,7 @@ def package_facts(package):
         operating_systems=package.operating_systems,
         dependencies=list(package.dependencies or []),
         module_file=package.module_file,
+        size=package.size,
         # the Redis-version check of check_node
         compatible_redis_version=package.metadata.get('compatible_redis_version'),
         min_redis_version=package.metadata.get('min_redis_version'),

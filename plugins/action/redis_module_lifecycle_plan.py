@@ -28,7 +28,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils import _ar
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node
-from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import upload_setting
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import upload_limit_mb, upload_setting
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import role_argument_error, role_environment_warnings
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
@@ -179,7 +179,7 @@ class ActionModule(ActionBase):
             with controller_package(self._loader, path) as package:
                 return dict(path=path, module_name=package.module_name, version=package.version,
                             semantic_version=package.semantic_version, architecture=package.architecture,
-                            operating_systems=package.operating_systems, metadata=package.metadata)
+                            operating_systems=package.operating_systems, metadata=package.metadata, size=package.size)
         except ArtifactError as exc:
             raise ValueError(to_text(exc.msg))
         except AnsibleError as exc:
@@ -278,6 +278,7 @@ class ActionModule(ActionBase):
                     problems.append('cluster %s (GET /v1/cluster via %s): %s' % (cluster['name'], cluster['leader'], gate['error']))
                 else:
                     cluster['allow_modules_upload'] = upload_setting(gate['value'])
+                    warnings.extend(_lifecycle.upload_limit_warnings(run, cluster, upload_limit_mb(gate['value'])))
             listed = done.get(('nodes', cluster['name']))
             if listed is None:
                 continue

@@ -127,8 +127,16 @@ class RedisEnterpriseError(Exception):
         self.extra = dict(extra or {})
         self.about_request = any(value is not None
                                  for value in (method, path, status, error_code, description, hint, details))
-        self.msg = _join_message(msg or description, self.method, path, status, error_code, hint)
+        self.core = msg or description
+        self.msg = _join_message(self.core, self.method, path, status, error_code, hint)
         super(RedisEnterpriseError, self).__init__(self.msg)
+
+    def with_hint(self, hint):
+        """The same failure with ``hint`` said first, before the hint it had."""
+        return RedisEnterpriseError(self.core, method=self.method, path=self.path, status=self.status,
+                                    error_code=self.error_code, description=self.description,
+                                    hint=' '.join(part for part in (hint, self.hint) if part), details=self.details,
+                                    extra=self.extra)
 
     def __str__(self):
         return self.msg

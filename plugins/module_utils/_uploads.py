@@ -32,6 +32,55 @@ def upload_setting(cluster):
     return value if isinstance(value, bool) else None
 
 
+MIB = 1024 * 1024
+
+
+def upload_limit_mb(cluster):
+    """``module_upload_max_size_mb`` of a ``GET /v1/cluster`` object (a positive int), or None when there is none.
+
+    A captured Redis Enterprise 8.0 cluster reports it (40); it is not documented, and whether it limits the
+    artifact uploads of user-defined modules is not known, so the collection warns rather than refuses.
+    """
+    value = (cluster or {}).get('module_upload_max_size_mb')
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return value
+
+
+def size_mb(size):
+    """``45.2 MB`` (MB of 1,048,576 bytes, as the 500 MB cap)."""
+    return '%.1f MB' % (size / float(MIB))
+
+
+def over_limit(size, limit_mb):
+    """Whether a package of ``size`` bytes is larger than a ``module_upload_max_size_mb`` of ``limit_mb``."""
+    return limit_mb is not None and size is not None and size > limit_mb * MIB
+
+
+def limit_advice(limit_mb, size):
+    """How to raise the setting so that a package of ``size`` bytes fits it."""
+    needed = int(-(-size // MIB))
+    return ('raise it with PUT /v1/cluster {"module_upload_max_size_mb": %d} (admin role), then run again'
+            % max(needed, int(limit_mb) + 1))
+
+
+def size_warning(what, size, limit_mb, where):
+    """The warning given before uploading a package larger than the cluster's setting, or None."""
+    if not over_limit(size, limit_mb):
+        return None
+    return ('%s is %s, larger than module_upload_max_size_mb (%s MB) of %s (GET /v1/cluster). Redis Enterprise does not '
+            'document whether that setting limits module artifacts; if a node refuses the upload, %s'
+            % (what, size_mb(size), limit_mb, where, limit_advice(limit_mb, size)))
+
+
+def refusal_hint(size, limit_mb):
+    """The hint added to a node's refusal of an upload larger than the cluster's setting, or None."""
+    if not over_limit(size, limit_mb):
+        return None
+    return ('The package is %s and the cluster\'s module_upload_max_size_mb is %s MB: the node most likely refused it for '
+            'its size; %s.' % (size_mb(size), limit_mb, limit_advice(limit_mb, size)))
+
+
 def apply_setting(client, allowed, check_mode=False):
     """Bring ``allow_modules_upload`` to ``allowed``: ``GET /v1/cluster``, then ``PUT`` only when it differs.
 
@@ -75,6 +124,7 @@ class UploadGate(object):
         self.before = None
         self.changed = False
         self.checked = False
+        self.limit_mb = None
 
     def result(self):
         """The result keys that report the setting."""
@@ -85,7 +135,9 @@ class UploadGate(object):
         if self.checked:
             return
         self.checked = True
-        value = upload_setting(self.client.get_cluster())
+        cluster = self.client.get_cluster()
+        self.limit_mb = upload_limit_mb(cluster)
+        value = upload_setting(cluster)
         # 8.0 has no such setting: None, and the write itself will tell.
         self.before = value
         if value is False and not self.allow_uploads:

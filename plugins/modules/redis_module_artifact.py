@@ -321,6 +321,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils import _ar
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import coerce_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError, fail_module, failure
 from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node
+from ansible_collections.redisops.custom_modules.plugins.module_utils import _uploads
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
 
 
@@ -344,6 +345,7 @@ class PackageFacts(object):
         self.operating_systems = facts.get('operating_systems')
         self.dependencies = list(facts.get('dependencies') or [])
         self.module_file = facts.get('module_file')
+        self.size = facts.get('size')
         self.metadata = dict(module_name=self.module_name, version=self.version,
                              semantic_version=self.semantic_version)
         for field in _redis_version.FIELDS:
@@ -436,6 +438,10 @@ class ArtifactManager(object):
 
         self.check_compatibility(package)
         self.uploads.check()
+        size = getattr(package, 'size', None)
+        warning = _uploads.size_warning('the package of %s' % describe(identity), size, self.uploads.limit_mb, 'the cluster')
+        if warning:
+            self.module.warn(warning)
         predicted = dict(module_name=name, version=version, dependencies=list(package.dependencies or []))
         if self.check_mode:
             self.uploads.enable()  # in check mode, only recorded
@@ -446,7 +452,13 @@ class ArtifactManager(object):
             return self.result(False, identity, artifacts, current, current, upload_required=True)
 
         self.uploads.enable()
-        self.uploads.write(self.client.upload_artifact, package.path)
+        try:
+            self.uploads.write(self.client.upload_artifact, package.path)
+        except RedisEnterpriseError as exc:
+            hint = _uploads.refusal_hint(size, self.uploads.limit_mb) if exc.status is not None and exc.status < 500 else None
+            if hint:
+                raise exc.with_hint(hint)
+            raise
         after = self.client.list_artifacts()
         entry = find_artifact(after, name, version)
         if entry is None:

@@ -31,6 +31,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import os
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import (
     check_node_compatibility,
@@ -40,6 +41,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact 
 )
 from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import select_databases
 from ansible_collections.redisops.custom_modules.plugins.module_utils._listing import key_of
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import size_warning
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _redis_version
 
 DEFAULT_CLUSTER = 'default'
@@ -73,7 +75,7 @@ def package_entry(package, state):
     version = coerce_version(package['version'], package['version'])
     return dict(src=package.get('path'), module_name=package['module_name'], version=version,
                 semantic_version=package.get('semantic_version'), architecture=package.get('architecture'),
-                operating_systems=list(package.get('operating_systems') or []), state=state,
+                operating_systems=list(package.get('operating_systems') or []), state=state, size=package.get('size'),
                 # the module.json fields that say which Redis versions can load it
                 redis_fields=dict((name, (package.get('metadata') or {}).get(name)) for name in _redis_version.FIELDS),
                 key=key_of(package['module_name'], version),
@@ -332,6 +334,20 @@ def gate_problems(run, allow_uploads):
         if cluster.get('allow_modules_upload') is False and needs_upload(run, cluster['name']):
             problems.append('cluster %s (via %s): %s' % (cluster['name'], cluster['leader'], UPLOADS_HINT))
     return problems
+
+
+def upload_limit_warnings(run, cluster, limit_mb):
+    """One warning per package that this run uploads to a node of ``cluster`` and that is larger than the cluster's
+    ``module_upload_max_size_mb`` (``limit_mb``, None: the cluster has no such setting)."""
+    uploaded = set(key for host in cluster['hosts'] for key in run['nodes'][host]['uploads'])
+    out = []
+    for pkg in run['present']:
+        if pkg['key'] in uploaded:
+            warning = size_warning('package %s (%s)' % (pkg['label'], os.path.basename(pkg['src'] or '')), pkg.get('size'),
+                                   limit_mb, 'cluster %s' % cluster['name'])
+            if warning:
+                out.append(warning)
+    return out
 
 
 def needs_upload(run, name):

@@ -6,6 +6,7 @@ Ansible's plumbing (module execution, temporary directory, file transfer) is moc
 inspection is the real one, on the real test module packages.
 """
 
+import os
 from unittest import mock
 
 import pytest
@@ -63,7 +64,7 @@ def test_remote_upload_needed_probes_then_transfers(make_plugin, v1):
     assert probe["_package"] == dict(module_name="hello", version=10000, semantic_version="1.0.0",
                                      architecture="x86_64", operating_systems=["rhel9", "ubuntu22"],
                                      dependencies=[], module_file="hello.so", compatible_redis_version="8.2",
-                                     min_redis_version="7.0")
+                                     min_redis_version="7.0", size=os.path.getsize(v1))
     assert probe["password"] == "pw" and probe["allow_uploads"] is True
     assert real_run["src"] == REMOTE_TMP + "/hello-1.0.0.zip" and "_package" not in real_run
     plugin._transfer_file.assert_called_once_with(v1, REMOTE_TMP + "/hello-1.0.0.zip")

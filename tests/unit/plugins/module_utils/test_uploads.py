@@ -5,7 +5,8 @@
 import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
-from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate, apply_setting, upload_setting
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import (
+    MIB, UploadGate, apply_setting, refusal_hint, size_warning, upload_limit_mb, upload_setting)
 
 REFUSED = RedisEnterpriseError('Module upload is disabled', method='POST', path='/v2/modules/user-defined', status=403,
                                error_code='modules_upload_disabled')
@@ -148,3 +149,35 @@ def test_apply_setting_fails_when_the_cluster_keeps_the_old_value():
         apply_setting(client, True)
     assert 'still reports allow_modules_upload: false' in caught.value.msg
     assert caught.value.extra == dict(previous=False, allowed=False, supported=True)
+
+
+# GET /v1/cluster -> module_upload_max_size_mb as read
+@pytest.mark.parametrize('cluster, limit', [({'module_upload_max_size_mb': 40}, 40), ({}, None), (None, None),
+                                            ({'module_upload_max_size_mb': 0}, None), ({'module_upload_max_size_mb': '40'}, None),
+                                            ({'module_upload_max_size_mb': True}, None), ({'module_upload_max_size_mb': 2.5}, 2.5)])
+def test_upload_limit_mb(cluster, limit):
+    assert upload_limit_mb(cluster) == limit
+
+
+# package size, limit -> the warning (or None) and the refusal hint (or None) name the setting and a value that fits
+@pytest.mark.parametrize('size, limit, needed', [(45 * MIB, 40, 45), (40 * MIB + 1, 40, 41), (40 * MIB, 40, None),
+                                                 (10, None, None), (None, 40, None)])
+def test_size_warning_and_refusal_hint(size, limit, needed):
+    warning = size_warning('package hello', size, limit, 'cluster c1')
+    hint = refusal_hint(size, limit)
+    if needed is None:
+        assert warning is None and hint is None
+    else:
+        advice = 'PUT /v1/cluster {"module_upload_max_size_mb": %d}' % needed
+        assert warning.startswith('package hello is %.1f MB, larger than module_upload_max_size_mb (40 MB) of cluster c1'
+                                  % (size / float(MIB)))
+        assert advice in warning and advice in hint and 'module_upload_max_size_mb is 40 MB' in hint
+
+
+def test_gate_reads_the_limit_with_the_setting():
+    client = Cluster(True)
+    client.cluster['module_upload_max_size_mb'] = 40
+    uploads = gate(client)
+    assert uploads.limit_mb is None
+    uploads.check()
+    assert uploads.limit_mb == 40 and client.calls == ['get_cluster']

@@ -69,6 +69,13 @@ def run_module(capsys):
     return run
 
 
+def warning_texts(result):
+    """The text of each warning in a module result: a string, or on ansible-core 2.19+ a structured event
+    (``{"event": {"msg": ...}}``)."""
+    return [str(warning.get("event", {}).get("msg", warning)) if isinstance(warning, dict) else str(warning)
+            for warning in result.get("warnings") or []]
+
+
 # -- fakes of the REST client ---------------------------------------------------------------------
 # Test modules import these (from tests.unit.plugins.modules.conftest import ...); the fixtures below
 # need no import.

@@ -5,7 +5,7 @@
 import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_cluster_upload_gate
-from tests.unit.plugins.modules.conftest import FakeREST, http_error
+from tests.unit.plugins.modules.conftest import FakeREST, http_error, warning_texts
 
 PASSWORD = "s3cr3t-Gate-Pa55word"
 CONN = dict(url="https://127.0.0.11:9443", username="admin@redis.test", password=PASSWORD)
@@ -29,12 +29,6 @@ class FakeClient(FakeREST):
 @pytest.fixture(autouse=True)
 def warnings_in_result(module_warnings):
     """Every test sees its own warnings only."""
-
-
-def warning_texts(result):
-    """The text of each warning (ansible-core 2.19 returns them as structured events)."""
-    return [str(warning.get("event", {}).get("msg", warning)) if isinstance(warning, dict) else warning
-            for warning in result.get("warnings", [])]
 
 
 @pytest.fixture

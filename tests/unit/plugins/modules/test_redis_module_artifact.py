@@ -8,6 +8,7 @@ module packages (the `testmodules` fixture) plus a few broken zips made here.
 """
 
 import copy
+import os
 import json
 import zipfile
 
@@ -17,7 +18,7 @@ from ansible.module_utils import _internal as _module_utils_internal
 from ansible.module_utils.common import warnings as _warnings
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_module_artifact
-from tests.unit.plugins.modules.conftest import FakeREST, http_error
+from tests.unit.plugins.modules.conftest import FakeREST, http_error, warning_texts
 from tests.pytest_testmodules import repack
 
 PASSWORD = "s3cr3t-Pa55word"
@@ -564,3 +565,45 @@ def test_unsafe_package_facts_name_fails_before_any_request(fake, run, name):
     result = run(dict(_package=facts(module_name=name)))
     assert result.failed and "_package module_name: " in result["msg"]
     assert client.calls == []
+
+
+# -- the cluster's module_upload_max_size_mb (reported by a real 8.0 cluster, not documented) ---------------------
+
+@pytest.mark.parametrize("limit_bytes, warned", [(None, False), (0, False), (1, True)])
+def test_warns_before_uploading_a_package_larger_than_the_cluster_setting(fake, run, v1, limit_bytes, warned):
+    client = fake(artifacts=[])
+    size = os.path.getsize(v1)
+    if limit_bytes is not None:
+        # a limit just under the package (in MB of 1,048,576 bytes), or far above it
+        client.cluster["module_upload_max_size_mb"] = (size - limit_bytes) / 1048576.0 if limit_bytes else 40
+    result = run(dict(src=v1, remote_src=True))
+    assert not result.failed and result["changed"] is True and client.writes() == ["upload_artifact"]
+    warnings = [w for w in warning_texts(result) if "module_upload_max_size_mb" in w]
+    assert bool(warnings) is warned, result.get("warnings")
+    if warned:
+        assert "hello 1.0.0 (version 10000)" in warnings[0] and "PUT /v1/cluster" in warnings[0]
+
+
+def test_probe_warns_from_the_size_the_controller_measured(fake, run):
+    client = fake(artifacts=[])
+    client.cluster["module_upload_max_size_mb"] = 40
+    result = run(dict(_package=facts(size=45 * 1048576)), check_mode=True)
+    assert result["changed"] is True and client.writes() == []
+    assert any("is 45.0 MB, larger than module_upload_max_size_mb (40 MB)" in w for w in warning_texts(result)), result
+
+
+def test_a_refused_upload_larger_than_the_setting_names_it(fake, run, v1):
+    client = fake(artifacts=[])
+    size = os.path.getsize(v1)
+    client.cluster["module_upload_max_size_mb"] = 0.001
+    client.fail["upload_artifact"] = [http_error("POST", ARTIFACTS_PATH, 400, "module_too_large", "too big")]
+    result = run(dict(src=v1, remote_src=True))
+    assert result.failed and result["status"] == 400 and result["error_code"] == "module_too_large"
+    assert ("The package is %.1f MB and the cluster's module_upload_max_size_mb is 0.001 MB" % (size / 1048576.0)) in result["msg"]
+    assert 'PUT /v1/cluster {"module_upload_max_size_mb": 1}' in result["msg"]
+    assert "too big" in result["msg"] and result["hint"].startswith("The package is")
+    # a refusal of a package within the setting gets no such hint
+    client = fake(artifacts=[])
+    client.fail["upload_artifact"] = [http_error("POST", ARTIFACTS_PATH, 400, "module_too_large", "too big")]
+    result = run(dict(src=v1, remote_src=True))
+    assert result.failed and "module_upload_max_size_mb" not in result["msg"]

@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.modules import redis_user_module
-from tests.unit.plugins.modules.conftest import FakeREST, http_error
+from tests.unit.plugins.modules.conftest import FakeREST, http_error, warning_texts
 
 PASSWORD = "s3cr3t-Pa55word"
 CONN = dict(url="https://127.0.0.11:9443", username="admin@redis.test", password=PASSWORD)
@@ -617,11 +617,6 @@ def test_artifact_on_host_warnings(fake, run, monkeypatch):
 
 
 # -- Redis-version fit (compatible_redis_version / min_redis_version vs supported_database_versions) -----
-
-def warning_texts(result):
-    """Warnings as text, whatever form this ansible-core gives them (str, or a WarningSummary dict)."""
-    return [str(w) for w in result.get("warnings") or []]
-
 
 @pytest.mark.parametrize("fields, fitting", [
     (dict(compatible_redis_version="8.2", min_redis_version="7.0"), ["8.2"]),

@@ -566,3 +566,23 @@ def test_redis_version_check(fields, node_versions, all_versions, how, problem):
         assert problems == []
     else:
         assert len(problems) == 1 and problem in problems[0] and problems[0].startswith('a (hello 1.0.0 (10000)): ')
+
+
+# -- module_upload_max_size_mb (a captured 8.0 cluster reports 40) -----------------------------------------
+
+def test_upload_limit_warnings_name_each_package_this_run_uploads_to_the_cluster():
+    big = dict(PKG2, size=45 * 1048576)
+    small = dict(PKG1, size=1048576)
+    reads = dict((n['host'], {'artifacts': [art('hello', 10000)] if n['host'] == 'h3' else [], 'url': n['url']})
+                 for n in nodes('c1:h1,h2', 'c2:h3'))
+    run = L.plan([entry(big), entry(small)], [], nodes('c1:h1,h2', 'c2:h3'), {'c1': {'modules': []}, 'c2': {'modules': []}},
+                 reads, False)
+    c1, c2 = run['clusters']
+    warned = L.upload_limit_warnings(run, c1, 40)
+    assert len(warned) == 1 and warned[0].startswith('package hello 2.0.0 (20000) (hello-2.0.0.zip) is 45.0 MB')
+    assert 'of cluster c1' in warned[0]
+    assert L.upload_limit_warnings(run, c1, None) == [] and L.upload_limit_warnings(run, c1, 50) == []
+    # c2's node has 1.0.0 already: only 2.0.0 is uploaded there, so even a limit both exceed warns of 2.0.0 alone
+    assert len(L.upload_limit_warnings(run, c1, 0.5)) == 2
+    c2_warned = L.upload_limit_warnings(run, c2, 0.5)
+    assert len(c2_warned) == 1 and '2.0.0' in c2_warned[0]
