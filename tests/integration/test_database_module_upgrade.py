@@ -160,6 +160,31 @@ def test_failed_upgrade_reports_the_reason_and_keeps_the_database(play, emulator
     assert result["changed"] is True and not result.get("failed") and hello_in(emulator, cluster["uid"]) == ["2.0.0"]
 
 
+@pytest.mark.parametrize("fault, args, said", [
+    ("abort-upgrade", [], "the upgrade of hello 1.0.0 -> 2.0.0 was aborted"),
+    ("cancel-upgrade", [], "the upgrade of hello 1.0.0 -> 2.0.0 was cancelled"),
+    ("fail-upgrade", ["shard_restart_failed", "Shard 1 did not restart on node 2"],
+     "failed (action"),
+])
+def test_an_upgrade_that_does_not_complete_fails_at_once_with_the_servers_reason(play, emulator, cluster, fault, args, said):
+    """A real server's action object: status failed, aborted or cancelled; error_code and error_message; progress a
+    string. The wait (wait_timeout 600 s) ends in the poll that sees the action end."""
+    emulator.fault("c1-node1", fault, *args)
+    result, _proc, seen = play(upgrade_database="orders", upgrade_wait_timeout=600, upgrade_poll_interval=1)
+    assert result.get("failed") and result["changed"] is True, result
+    assert said in result["msg"] and "database 'orders'" in result["msg"], result["msg"]
+    if args:
+        assert "Shard 1 did not restart on node 2 (shard_restart_failed)" in result["msg"]
+    else:
+        assert "stopped before it completed" in result["msg"]
+    status = fault.split("-")[0].replace("fail", "failed").replace("abort", "aborted").replace("cancel", "cancelled")
+    assert result["action"]["status"] == status
+    assert all(isinstance(step["progress"], float) for step in result["action"]["progress_log"]), result["action"]
+    polls = [e for e in seen if e["path"].startswith("/v1/actions/")]
+    assert 1 <= len(polls) <= 2, polls              # the action took 0.3 s; polls every 1 s
+    assert hello_in(emulator, cluster["uid"]) == ["1.0.0"]
+
+
 def test_timeout(play, emulator, cluster):
     emulator.fault("c1-node1", "action-time", 30)
     result, _proc, _seen = play(upgrade_database="orders", upgrade_wait_timeout=1)

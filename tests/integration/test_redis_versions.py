@@ -114,7 +114,7 @@ def test_role_on_an_8_0_cluster_refuses_a_package_built_for_8_2(deploy, emulator
     emu = emulator_factory(clusters={"c1": 2}, software_version="8.0.10-81")
     run = deploy(testmodules.v1["path"], emu=emu)
     assert run.rc != 0 and "Nothing was changed." in run.output, run
-    assert "offers (7.2, 7.4, 8.0)" in run.output and "offers Redis 8.2" in run.output, run
+    assert "offers (6.2, 7.2, 7.4, 8.0)" in run.output and "offers Redis 8.2" in run.output, run
     assert run.writes == []
 
 

@@ -248,10 +248,10 @@ def test_uploads_disabled(play, emulator, testmodules):
 
 def test_cluster_without_upload_setting(play, emulator_factory, testmodules):
     emu = emulator_factory(clusters={"c1": 1}, software_version="8.0.10-81")
-    # An 8.0 cluster offers Redis 7.2 to 8.0: hello as built (for Redis 8.2) fits none of them ...
+    # An 8.0 cluster offers Redis 6.2 to 8.0 (as the captured 8.0 node does): hello as built (for Redis 8.2) fits none of them ...
     result = play(emu=emu, um_artifact=hello(testmodules), um_allow_uploads=True)
     assert result["failed"] is True and "fits none of the Redis database versions" in result["msg"]
-    assert result["redis_versions"] == ["7.2", "7.4", "8.0"] and emu.writes() == []
+    assert result["redis_versions"] == ["6.2", "7.2", "7.4", "8.0"] and emu.writes() == []
     # ... the same module built for Redis 8.0 does
     built_for_8_0 = dict(metadata_of(testmodules), compatible_redis_version="8.0")
     result = play(emu=emu, um_metadata=built_for_8_0, um_allow_uploads=True)
