@@ -77,6 +77,10 @@ options:
         dependency present as C(deps/<last path segment of its url>) (RedisGears' C(-withdeps) packages) or
         C(deps/<name>.tgz) (C(ramp pack)), matching its C(sha256); at most 500 MB. A package that breaks a rule fails
         with a message naming the problem, what to fix, and the error Redis Enterprise would give.
+      - The cluster setting C(module_upload_max_size_mb) (40 on a default 8.0 cluster; read from C(GET /v1/cluster)
+        where the cluster reports it) may also limit uploads; whether it applies to custom modules is not documented.
+        A larger package gets a warning before it is sent, and when the node refuses it, the error names the setting,
+        the package size and the C(PUT /v1/cluster) that raises the setting.
       - Required with O(state=present). With O(state=absent), the package's C(module_name) and C(version) name the
         artifact to delete, instead of O(module_name) and O(version).
     type: path
