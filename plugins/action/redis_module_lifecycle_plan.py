@@ -148,8 +148,9 @@ class ActionModule(ActionBase):
             problems = self._check(run, args['allow_uploads'], result)
             if problems:
                 return self._fail(result, problems)
-        result['ansible_facts'] = {'_module_lifecycle_run': run}
-        result['_ansible_facts_cacheable'] = False
+        # A registered result, not ansible_facts: the role reads it whether or not facts are injected as variables
+        # (inject_facts_as_vars, off by default from ansible-core 2.24) and without the deprecation 2.20+ print.
+        result['run'] = run
         result['msg'] = 'present: %s; absent: %s; %s' % (
             ', '.join(pkg['label'] for pkg in present) or '-', ', '.join(entry['label'] for entry in absent) or '-',
             'something to do' if run['work'] else 'nothing to do')

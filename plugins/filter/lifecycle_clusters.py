@@ -58,8 +58,9 @@ _value:
       elements: str
 """
 
+from collections.abc import Mapping, Sequence
+
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common._collections_compat import Mapping, Sequence
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
 

@@ -89,8 +89,9 @@ _value:
   type: dict
 """
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common._collections_compat import Mapping
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
 
@@ -110,7 +111,8 @@ def lifecycle_record(run, step, results, hosts=None, prune=False, check_mode=Fal
         raise AnsibleFilterError('lifecycle_record expects the plan of the module_lifecycle role (_module_lifecycle_run)')
     if step not in STEPS:
         raise AnsibleFilterError('lifecycle_record: step must be one of %s, not %s' % (', '.join(STEPS), step))
-    results = [dict(result) if isinstance(result, Mapping) else {} for result in results or []]
+    # plain copies, without the keys never read (skipped_reason: deprecated in ansible-core 2.21)
+    results = [_lifecycle.plain(result) if isinstance(result, Mapping) else {} for result in results or []]
     if step == 'checks':
         return _lifecycle.record_checks(run, _pairs(hosts, results))
     if step == 'creates':

@@ -85,8 +85,9 @@ _value:
   elements: raw
 """
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common._collections_compat import Mapping
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
 

@@ -51,9 +51,31 @@ def merge_argument_spec(module_args=None):
     return spec
 
 
+def _no_nul(value):
+    if isinstance(value, bytes):
+        return value.replace(b'\x00', b'\\x00')
+    if isinstance(value, type(u'')):
+        return value.replace(u'\x00', u'\\x00')
+    return value
+
+
+class RedisEnterpriseModule(AnsibleModule):
+    """AnsibleModule whose log lines (syslog, the journal) show a NUL as ``\\x00`` instead of carrying it.
+
+    AnsibleModule logs its arguments before the module runs; Python 3.13's ``syslog`` refuses a string with a NUL
+    (ValueError), so an argument with one (a module name, say) ended in a traceback before the module's own check
+    could refuse it with a clear message. Private to this collection.
+    """
+
+    def log(self, msg, log_args=None):
+        if log_args:
+            log_args = dict((key, _no_nul(value)) for key, value in log_args.items())
+        return super(RedisEnterpriseModule, self).log(_no_nul(msg), log_args=log_args)
+
+
 def create_module(module_args=None, supports_check_mode=True, **kwargs):
-    """An AnsibleModule with the connection options merged in. Private to this collection."""
-    return AnsibleModule(argument_spec=merge_argument_spec(module_args),
+    """A RedisEnterpriseModule with the connection options merged in. Private to this collection."""
+    return RedisEnterpriseModule(argument_spec=merge_argument_spec(module_args),
                          supports_check_mode=supports_check_mode, **kwargs)
 
 

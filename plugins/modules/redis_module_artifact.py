@@ -318,7 +318,6 @@ allow_modules_upload_before:
   sample: false
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _artifact, _listing, _redis_version
@@ -582,7 +581,7 @@ def validate(params):
 
 
 def main():
-    module = AnsibleModule(
+    module = _argspec.RedisEnterpriseModule(
         argument_spec=argument_spec(),
         mutually_exclusive=[('src', 'module_name'), ('src', 'version')],
         required_together=[('module_name', 'version')],

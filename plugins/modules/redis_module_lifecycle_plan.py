@@ -136,17 +136,15 @@ msg:
   returned: always
   type: str
   sample: "present: hello 1.0.0 (10000); absent: -; nothing to do"
-ansible_facts:
-  description: The plan, set as facts of every host of the batch (with C(run_once)).
+run:
+  description:
+    - The plan. The role registers it and sets it as a variable of every host of the batch (with C(run_once)); it is
+      not returned as C(ansible_facts), so the role works with C(inject_facts_as_vars) on and off.
+    - The items, the clusters (name, leader, url, hosts, module objects, objects to create), the nodes (cluster, url,
+      artifact keys, packages to upload), the verification and C(work), whether anything may have to be written.
+      Internal to the role.
   returned: with O(mode=apply), on success
   type: dict
-  contains:
-    _module_lifecycle_run:
-      description:
-        - The items, the clusters (name, leader, url, hosts, module objects, objects to create), the nodes (cluster,
-          url, artifact keys, packages to upload), the verification and C(work), whether anything may have to be
-          written. Internal to the role.
-      type: dict
 status:
   description: The drift report per cluster.
   returned: with O(mode=report)

@@ -277,7 +277,6 @@ databases:
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _argspec, _redis_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import (
@@ -572,7 +571,7 @@ def argument_spec():
 
 
 def main():
-    module = AnsibleModule(
+    module = _argspec.RedisEnterpriseModule(
         argument_spec=argument_spec(),
         mutually_exclusive=[
             ("artifact", "metadata", "module_name"),

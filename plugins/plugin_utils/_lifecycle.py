@@ -30,8 +30,8 @@ Every version goes through ``_artifact.parse_version``/``coerce_version`` and ev
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import copy
 import os
+from collections.abc import Mapping
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import (
     check_node_compatibility,
@@ -50,6 +50,25 @@ ALLOW_UPLOADS = {'true': 'true', 'yes': 'true', 'on': 'true', '1': 'true',
                  'temporary': 'temporary'}
 UPLOADS_HINT = ('Uploads are disabled on this cluster (allow_modules_upload is false): set module_lifecycle_allow_uploads '
                 'to true (enable it) or temporary (enable it for this run and restore it afterwards).')
+
+
+# Keys of a registered result that are never read: ansible-core 2.21 marks ``skipped_reason`` (set on a loop with no
+# items) deprecated, and reading it through a templated container prints the deprecation.
+UNREAD_RESULT_KEYS = ('skipped_reason',)
+
+
+def plain(value):
+    """A copy of ``value`` made of plain dicts and lists (leaves shared: they are immutable).
+
+    The run and registered results reach the filters as ansible-core's templated containers (2.19+). Deep-copying
+    those copies their templating machinery too (on 2.21, a deprecation about plugin loaders with aliases); this
+    copies only the data, and leaves out ``UNREAD_RESULT_KEYS``.
+    """
+    if isinstance(value, Mapping):
+        return dict((key, plain(value[key])) for key in value if key not in UNREAD_RESULT_KEYS)
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
 
 
 # -- inputs -----------------------------------------------------------------------------------------
@@ -358,7 +377,7 @@ def needs_upload(run, name):
 
 def record_checks(run, results_by_host):
     """Set ``check_problems`` from the per-node check-mode runs of redis_module_artifact (run_from: node)."""
-    run = copy.deepcopy(run)
+    run = plain(run)
     problems = []
     for host, registered in results_by_host:
         for res in (registered or {}).get('results') or []:
@@ -394,7 +413,7 @@ def host_uploads(run, host):
 
 def record_creates(run, results):
     """Fold the results of the module-object creations (loop items ``{cluster, pkg}``) into the run."""
-    run = copy.deepcopy(run)
+    run = plain(run)
     for res in results or []:
         item = res.get('item') or {}
         name, pkg = item.get('cluster'), item.get('pkg') or {}
@@ -432,7 +451,7 @@ def record_uploads(run, registered_by_host):
     A failed upload is an error of the host's cluster. The module lists the node's artifacts after
     each upload (in check mode, the prediction): that listing is what the node holds now.
     """
-    run = copy.deepcopy(run)
+    run = plain(run)
     for host, registered in registered_by_host:
         node = run['nodes'].get(host)
         results = (registered or {}).get('results') or []
@@ -560,7 +579,7 @@ def cluster_nodes_check(run, nodes):
 def record_cluster_nodes(run, results):
     """Fold the whole-cluster reads (loop items from cluster_reads) into the run: each cluster's ``cluster_check``
     (cluster_nodes_check(), with ``prune``: whether prune wanted the read)."""
-    run = copy.deepcopy(run)
+    run = plain(run)
     for res in results or []:
         item = res.get('item') or {}
         cluster = cluster_of(run, item.get('cluster'))
@@ -612,7 +631,7 @@ def outside_removals(run):
 
 def record_outside_removals(run, results):
     """Fold the deletions on the nodes outside the play (loop items from outside_removals) into the run."""
-    run = copy.deepcopy(run)
+    run = plain(run)
     for res in results or []:
         item = res.get('item') or {}
         name = item.get('cluster')
@@ -657,7 +676,7 @@ def record_object_removals(run, results, prune):
     A pruned version a database uses is kept with its artifacts (``kept (in use)``); an absent item
     a database uses stops its cluster. An artifact is deleted only where its module object is gone.
     """
-    run = copy.deepcopy(run)
+    run = plain(run)
     warnings = []
     for res in results or []:
         item = res.get('item') or {}
@@ -706,7 +725,7 @@ def host_removals(run, host):
 
 def record_artifact_removals(run, registered_by_host):
     """Fold each host's artifact deletions into the run; a key still listed afterwards is an error."""
-    run = copy.deepcopy(run)
+    run = plain(run)
     for host, registered in registered_by_host:
         node = run['nodes'].get(host)
         results = [res for res in (registered or {}).get('results') or [] if not res.get('skipped')]
@@ -943,7 +962,7 @@ def plan_upgrades(run, wanted, reads):
     ``upgrades`` and ``upgraded`` and ``work`` when a database is due. A listed name found on no cluster, a database
     no version can be used for, or a read that failed is a problem (the read pass stops every host: nothing changed).
     """
-    run = copy.deepcopy(run)
+    run = plain(run)
     problems = []
     found = set()
     names = sorted(set(pkg['module_name'] for pkg in run['present']))
@@ -1058,7 +1077,7 @@ def record_upgrades(run, registered_by_host, check_mode=False):
     In check mode the module reads the cluster as it is: before this run's module objects exist it predicts no
     upgrade, so the plan's prediction is reported.
     """
-    run = copy.deepcopy(run)
+    run = plain(run)
     for dummy, registered in registered_by_host:
         for res in (registered or {}).get('results') or []:
             item = res.get('item') or {}

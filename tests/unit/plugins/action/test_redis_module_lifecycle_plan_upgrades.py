@@ -48,7 +48,7 @@ def test_off_reads_no_database(monkeypatch):
     fake = fleet([OLD, NEW], [OLD, NEW], {C1: [db(1, 'orders')]})
     result = run_action(fake, dict(artifacts=[{'src': 'hello.zip'}]), monkeypatch)
     assert not result.get('failed') and bdb_reads(fake) == []
-    assert all(not c.get('upgrades') for c in result['ansible_facts']['_module_lifecycle_run']['clusters'])
+    assert all(not c.get('upgrades') for c in result['run']['clusters'])
 
 
 def test_true_reads_only_clusters_with_two_versions_and_plans_their_databases(monkeypatch):
@@ -56,7 +56,7 @@ def test_true_reads_only_clusters_with_two_versions_and_plans_their_databases(mo
     result = run_action(fake, dict(artifacts=[{'src': 'hello.zip'}], upgrade_databases=True), monkeypatch)
     assert not result.get('failed'), result
     assert bdb_reads(fake) == [C1]
-    run = result['ansible_facts']['_module_lifecycle_run']
+    run = result['run']
     assert run['work'] is True
     assert [[d['name'] for d in c['upgrades']] for c in run['clusters']] == [['orders', 'billing'], []]
     assert run['clusters'][0]['upgrades'][0]['upgrades'][0]['to'] == '1.0.0'
@@ -66,7 +66,7 @@ def test_a_no_op_with_upgrades_on_reads_no_database(monkeypatch):
     fake = fleet([NEW], [NEW])
     result = run_action(fake, dict(artifacts=[{'src': 'hello.zip'}], upgrade_databases=True), monkeypatch)
     assert not result.get('failed') and bdb_reads(fake) == []
-    assert result['ansible_facts']['_module_lifecycle_run']['work'] is False
+    assert result['run']['work'] is False
 
 
 def test_names_are_looked_up_on_every_cluster(monkeypatch):
@@ -116,7 +116,7 @@ def test_node_mode_takes_the_databases_the_first_nodes_read(monkeypatch):
                         for n in NODES)), monkeypatch)
     assert not result.get('failed'), result
     assert fake.calls == []
-    run = result['ansible_facts']['_module_lifecycle_run']
+    run = result['run']
     assert [[d['name'] for d in c['upgrades']] for c in run['clusters']] == [['orders'], []]
     # the first node's read without the databases (the role's read task did not ask): named
     result = run_action(fake, dict(
