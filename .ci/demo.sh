@@ -20,10 +20,12 @@ done
 [ -s "$demo/ready.json" ] || { echo "the emulator did not start:"; cat "$demo/emulator.log"; exit 1; }
 
 python -m tests.emulator inventory --state-dir "$state" >"$demo/inventory.yml"
+package=${TESTMODULES_DIR:-build/testmodules}/hello-1.0.0.zip
+[ -f "$package" ] || python tests/testmodules/build.py --out "$(dirname "$package")" >/dev/null
 # The credentials come from the emulator's ready file, into a vars file only the demo reads.
-python - "$demo" <<'PY'
+python - "$demo" "$package" <<'PY'
 import json, sys
-demo = sys.argv[1]
+demo, package = sys.argv[1], sys.argv[2]
 ready = json.load(open(demo + "/ready.json"))
 admin = next(u for u in ready["users"] if u["role"] == "admin")
 with open(demo + "/vars.json", "w") as f:
@@ -32,12 +34,15 @@ with open(demo + "/vars.json", "w") as f:
         "module_lifecycle_password": admin["password"],
         "module_lifecycle_ca_path": ready["ca_file"],
         "module_lifecycle_allow_uploads": "temporary",
-        "module_lifecycle_artifacts": [{"src": "build/testmodules/hello-1.0.0.zip"}],
+        "module_lifecycle_artifacts": [{"src": package}],
     }, f)
 PY
 export ANSIBLE_PYTHON_INTERPRETER="$(command -v python)"
 export ANSIBLE_STDOUT_CALLBACK=default
-run() { ansible-playbook -i "$demo/inventory.yml" -e "@$demo/vars.json" "$@"; }
+# Deprecations shown whatever the user's configuration says; the demo fails on any (or on a warning) at its end.
+export ANSIBLE_DEPRECATION_WARNINGS=true
+: >"$demo/output.txt"
+run() { ansible-playbook -i "$demo/inventory.yml" -e "@$demo/vars.json" "$@" 2>&1 | tee -a "$demo/output.txt"; }
 
 echo "=== Cluster 'demo': $(python -c 'import json,sys; print(", ".join(n["name"] + " " + n["url"] for n in json.load(open(sys.argv[1]))["clusters"][0]["nodes"]))' "$demo/ready.json")"
 echo "=== 1. Deploy hello 1.0.0: ansible-playbook redisops.custom_modules.deploy"
@@ -60,4 +65,8 @@ if [ "${DEMO_REMOVE:-0}" = 1 ]; then
   left=$(python -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["method"] == "DELETE"))' "$state/requests.jsonl")
   [ "$left" = 4 ] || { echo "demo: expected 4 DELETE requests (1 module object + 3 artifacts), saw $left"; exit 1; }
 fi
+if grep -E '\[(DEPRECATION WARNING|WARNING)\]' "$demo/output.txt"; then
+  echo "demo: ansible-core printed the warnings above ($(ansible --version | head -1))"; exit 1
+fi
+echo "deprecation warnings and warnings: none ($(ansible --version | head -1))"
 echo "=== Demo finished: the emulator is stopped; its request log is $state/requests.jsonl"

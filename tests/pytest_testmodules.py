@@ -35,7 +35,8 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD_SCRIPT = os.path.join(REPO, "tests", "testmodules", "build.py")
-OUT_DIR = os.path.join(REPO, "build", "testmodules")
+# TESTMODULES_DIR: another output directory (.ci/core.sh gives each Python its own: gcc and Redis differ between them).
+OUT_DIR = os.environ.get("TESTMODULES_DIR") or os.path.join(REPO, "build", "testmodules")
 AARCH64_KEY = "hello-1.0.0-aarch64"
 
 

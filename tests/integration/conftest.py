@@ -32,6 +32,16 @@ class PlaybookRun(object):
         return "PlaybookRun(rc=%s)\n--- stdout ---\n%s\n--- stderr ---\n%s" % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
 
 
+def deprecations(output):
+    """The deprecation warnings ansible-core printed (each from its marker to the next blank line or marker)."""
+    return [part.split("\n\n")[0].strip() for part in output.split("[DEPRECATION WARNING]")[1:]]
+
+
+def assert_no_deprecation(run):
+    found = deprecations(run.output)
+    assert not found, "ansible-core printed %d deprecation warning(s):\n%s" % (len(found), "\n".join(found[:5]))
+
+
 def ansible_env(tmp_path, extra=None):
     env = dict(os.environ)
     env.update({
@@ -44,7 +54,9 @@ def ansible_env(tmp_path, extra=None):
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_HOST_KEY_CHECKING": "false",
-        "ANSIBLE_DEPRECATION_WARNINGS": "false",
+        # Deprecations are shown, and a run that prints one fails its test (see ansible_run): a user of any supported
+        # ansible-core must see none caused by this collection.
+        "ANSIBLE_DEPRECATION_WARNINGS": "true",
         "ANSIBLE_LOG_PATH": str(tmp_path / "ansible.log"),
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -62,7 +74,7 @@ def ansible_run(tmp_path):
     counter = [0]
 
     def run(playbook, inventory=None, extra_vars=None, check=False, diff=False, verbosity=0,
-            env=None, args=None, limit=None, timeout=600):
+            env=None, args=None, limit=None, timeout=600, allow_deprecations=False):
         counter[0] += 1
         work = tmp_path / ("run%d" % counter[0])
         work.mkdir()
@@ -89,7 +101,10 @@ def ansible_run(tmp_path):
         cmd += list(args or [])
         proc = subprocess.run(cmd, cwd=str(work), env=ansible_env(work, env), capture_output=True, check=False,
                               text=True, timeout=timeout)
-        return PlaybookRun(proc, str(work / "ansible.log"))
+        result = PlaybookRun(proc, str(work / "ansible.log"))
+        if not allow_deprecations:
+            assert_no_deprecation(result)
+        return result
 
     return run
 

@@ -215,7 +215,9 @@ def redis_with_module(so_path):
 def discover(so_path):
     """module_name, version and commands, as the server reports them."""
     with redis_with_module(so_path) as command:
-        modules = [dict(zip(entry[::2], entry[1::2])) for entry in command("MODULE", "LIST")]
+        # Redis 8 also lists its built-in modules (vectorset, with an empty path): keep the one loaded from so_path
+        listed = [dict(zip(entry[::2], entry[1::2])) for entry in command("MODULE", "LIST")]
+        modules = [m for m in listed if m.get("path") != ""]
         if len(modules) != 1:
             raise BuildError("expected one loaded module, MODULE LIST says %r" % modules)
         name = modules[0]["name"]

@@ -138,7 +138,8 @@ def test_module_loads_and_answers(testmodules, tmp_path, key, semver, version):
         with pytest.raises(Exception, match="wrong number of arguments"):
             client.execute_command("HELLO.SET", "only-a-key")
         modules = client.execute_command("MODULE", "LIST")
-        assert [(m["name"], m["ver"]) for m in _as_dicts(modules)] == [("hello", version)]
+        # Redis 8 also lists its built-in modules (vectorset), with an empty path
+        assert [(m["name"], m["ver"]) for m in _as_dicts(modules) if m.get("path") != ""] == [("hello", version)]
 
 
 @needs_redis
