@@ -1,7 +1,8 @@
 # redisops.custom_modules — developer and CI entry points.
 #   make demo   set up, build the sample module, deploy it to a 3-node emulator, show idempotence
 #   make test   every check: ansible-lint, ansible-test sanity, docs, pytest (unit, contract,
-#               integration), molecule, and the demo on the oldest supported ansible-core
+#               integration), molecule, the demo on the oldest supported ansible-core, and the unit
+#               tests and the demo on the newest (2.21, in a Python 3.13 root when this Python is older)
 # Both work on a fresh machine: they create .venv, install Debian packages and start what they use.
 
 SHELL := /bin/bash
@@ -28,7 +29,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv system-deps link testmodules lint sanity docs-check pytest units contract \
-        integration molecule compat matrix test demo bench build clean docs galaxy-importer release-notes
+        integration molecule compat newest matrix test demo bench build clean docs galaxy-importer release-notes
 
 help:
 	@echo "make demo   deploy the sample module to a 3-node emulator, twice, then show the status report"
@@ -114,35 +115,42 @@ molecule: venv link testmodules
 	molecule test --all
 
 # The oldest ansible-core that meta/runtime.yml admits gets the whole demo (deploy, idempotent
-# re-deploy with no write request, drift report) and a removal, twice, in a virtualenv of its own.
+# re-deploy with no write request, drift report) and a removal, twice, in a virtualenv of its own
+# (.ci/core.sh: build/core/X.Y-pyA.B).
 OLDEST_ANSIBLE := 2.16
-compat: testmodules
-	[ -x .venv-$(OLDEST_ANSIBLE)/bin/python ] || $(PYTHON) -m venv .venv-$(OLDEST_ANSIBLE)
-	.venv-$(OLDEST_ANSIBLE)/bin/python -m pip install -q --disable-pip-version-check "ansible-core==$(OLDEST_ANSIBLE).*" -r requirements.txt
-	.venv-$(OLDEST_ANSIBLE)/bin/ansible --version | head -1
-	DEMO_REMOVE=1 PATH=$(CURDIR)/.venv-$(OLDEST_ANSIBLE)/bin:$$PATH bash .ci/demo.sh
+compat: link
+	bash .ci/core.sh $(OLDEST_ANSIBLE) demo
+
+# The newest ansible-core: its unit tests and the demo cycle (with a removal). It needs Python 3.12+:
+# .ci/newpy.sh runs it with this machine's python3 when that is 3.12 or newer, else in a Debian trixie
+# root (Python 3.13) that it makes once with mmdebstrap (build/trixie-root, about 30 s and 0.3 GB).
+NEWEST_ANSIBLE := 2.21
+newest: link
+	CORE_WORKERS=$(PYTEST_WORKERS) bash .ci/newpy.sh bash .ci/core.sh $(NEWEST_ANSIBLE) units demo
 
 # Version matrix (not part of make test: per version it takes as long as the integration tests
-# and one molecule scenario, with one worker). Each ansible-core from
-# requires_ansible (meta/runtime.yml) to the newest this Python runs gets a virtualenv of its own,
-# .venv-matrix-X.Y, and runs the integration tests (tests/integration: the modules, the role and the
-# playbooks through ansible-playbook and ansible-runner) and the molecule default scenario
-# (check mode, converge, idempotence, verify, removal). One pytest worker: the machine is shared.
+# and one molecule scenario, with one worker). Each ansible-core from requires_ansible
+# (meta/runtime.yml) to the newest gets a virtualenv of its own (.ci/core.sh) and runs the integration
+# tests (the modules, the role and the playbooks through ansible-playbook and ansible-runner) and the
+# molecule default scenario (check mode, converge, idempotence, verify, removal); 2.19 and later also
+# the unit tests, 2.20 and later also ansible-test sanity. 2.20 and later need Python 3.12+, through
+# .ci/newpy.sh as for make newest. Prints the time per version and a summary at the end.
 # make matrix MATRIX_ANSIBLE=2.17 runs one version.
-MATRIX_ANSIBLE ?= 2.16 2.17 2.18 2.19
+MATRIX_ANSIBLE ?= 2.16 2.17 2.18 2.19 2.20 2.21
 MATRIX_WORKERS ?= 1
-matrix: link testmodules
-	@failed=""; for v in $(MATRIX_ANSIBLE); do \
-	  venv=.venv-matrix-$$v; echo "make matrix: ansible-core $$v in $$venv"; \
-	  [ -x $$venv/bin/python ] || $(PYTHON) -m venv $$venv; \
-	  $$venv/bin/python -m pip install -q --disable-pip-version-check "ansible-core==$$v.*" -r requirements.txt \
-	    pytest pytest-xdist cryptography ansible-runner molecule; \
-	  $$venv/bin/ansible --version | sed -n 1p; \
-	  if PATH=$(CURDIR)/$$venv/bin:$$PATH $$venv/bin/python -m pytest -q -p no:cacheprovider -n $(MATRIX_WORKERS) tests/integration \
-	     && PATH=$(CURDIR)/$$venv/bin:$$PATH $$venv/bin/molecule test -s default; then \
-	    echo "make matrix: ansible-core $$v passed"; \
-	  else echo "make matrix: ansible-core $$v FAILED"; failed="$$failed $$v"; fi; \
+matrix: link
+	@failed=""; summary=""; for v in $(MATRIX_ANSIBLE); do \
+	  t=$$(date +%s); echo "make matrix: ansible-core $$v"; \
+	  case $$v in \
+	    2.1[678]) run="bash .ci/core.sh $$v integration molecule" ;; \
+	    2.19) run="bash .ci/core.sh $$v units integration molecule" ;; \
+	    *) run="bash .ci/newpy.sh bash .ci/core.sh $$v units integration molecule sanity" ;; \
+	  esac; \
+	  if CORE_WORKERS=$(MATRIX_WORKERS) $$run; then result=passed; else result=FAILED; failed="$$failed $$v"; fi; \
+	  line="ansible-core $$v: $$result in $$(( $$(date +%s) - t )) s ($$run)"; echo "make matrix: $$line"; \
+	  summary="$$summary$$line\n"; \
 	done; \
+	printf "make matrix on commit %s:\n$$summary" "$$(git rev-parse --short HEAD)"; \
 	if [ -n "$$failed" ]; then echo "make matrix: failed on ansible-core$$failed"; exit 1; fi; \
 	echo "make matrix: passed on ansible-core $(MATRIX_ANSIBLE)"
 
@@ -222,7 +230,7 @@ test: venv link testmodules
 	if [ "$$(cat $(BUILD)/molecule.rc)" != 0 ]; then cat $(BUILD)/molecule.log; echo "make test: molecule FAILED"; exit 1; fi; \
 	sed -n '/SCENARIO RECAP/,$$p' $(BUILD)/molecule.log; \
 	echo "make test: molecule passed in $$(( $$(date +%s) - t )) s (started with pytest)"; \
-	step compat; \
+	step compat; step newest; \
 	echo "make test: all checks passed in $$(( $$(date +%s) - start )) s"
 
 demo: venv link testmodules
@@ -239,4 +247,4 @@ build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist
 
 clean:
-	rm -rf $(BUILD) collections tests/output .pytest_cache .venv-$(OLDEST_ANSIBLE)
+	rm -rf $(BUILD) collections tests/output .pytest_cache

@@ -21,9 +21,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import coerce_version
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import (
     HINT_CONNECT,
-    HINT_TLS,
     RedisEnterpriseError,
     hint_for,
+    tls_hint,
 )
 
 REQUESTS_IMPORT_ERROR = None
@@ -410,7 +410,7 @@ class Client:
         retried = method.upper() in IDEMPOTENT_METHODS
         if isinstance(exc, requests.exceptions.SSLError):
             return RedisEnterpriseError('TLS handshake with %s failed: %s' % (where, reason),
-                                        method=method, path=path, hint=HINT_TLS)
+                                        method=method, path=path, hint=tls_hint(reason))
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return RedisEnterpriseError('connecting to %s timed out after %s s (%d attempts): %s'
                                         % (where, self.timeout, self.retries + 1, reason),

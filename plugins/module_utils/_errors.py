@@ -40,6 +40,25 @@ HINT_503 = ('The node is not responding or is not (yet) a member of a cluster: c
 HINT_CONNECT = ('Cannot reach the REST API: is the node up, and are the url host and port (usually 9443) right?')
 HINT_TLS = ('TLS certificate verification failed: set ca_path to the CA (or proxy certificate) that signed the '
             "cluster's certificate; use validate_certs: false only as a last resort.")
+# OpenSSL's reasons under X509_V_FLAG_X509_STRICT, which Python 3.13+ sets by default (ssl.VERIFY_X509_STRICT).
+STRICT_TLS_REASONS = ('does not include key usage extension', 'without key usage keyCertSign', 'not marked critical',
+                      'Authority Key Identifier', 'Subject Key Identifier', 'key usage does not include')
+HINT_TLS_STRICT = ("Python 3.13 and later verify certificates strictly (VERIFY_X509_STRICT) and the cluster's CA "
+                   "certificate breaks one of the stricter rules - most often a CA made without a keyUsage extension, "
+                   "as many older self-made CAs are. Reissue the CA with 'basicConstraints = critical, CA:TRUE' and "
+                   "'keyUsage = critical, keyCertSign, cRLSign' (openssl req -x509 -addext ...), sign the cluster's "
+                   "certificates with it (rladmin cluster certificate set) and point ca_path at the new CA; until then, "
+                   "run the controller (or the node's Python, with run_from: node) on Python 3.12 or older. "
+                   "validate_certs: false only as a last resort.")
+
+
+def tls_hint(reason):
+    """The hint for a failed TLS handshake: the strict-verification one when OpenSSL's reason is one of its rules."""
+    if reason and any(text.lower() in reason.lower() for text in STRICT_TLS_REASONS):
+        return HINT_TLS_STRICT
+    return HINT_TLS
+
+
 HINT_OLD_CLUSTER = ('This endpoint does not exist here: user-defined modules need Redis Enterprise 8.0.2 or later '
                     '(or the url does not point at the REST API).')
 

@@ -24,8 +24,13 @@ def _key_pem(key):
                              serialization.NoEncryption())
 
 
-def ensure_ca(state_dir):
-    """Create (once) or load the test CA; returns (cert, key, ca_file path)."""
+def ensure_ca(state_dir, legacy=False):
+    """Create (once) or load the test CA; returns (cert, key, ca_file path).
+
+    ``legacy``: a CA made without a keyUsage extension, as many older self-made CAs are (``openssl req -x509`` with
+    its default configuration). Python 3.13 and later refuse it by default (VERIFY_X509_STRICT: "CA cert does not
+    include key usage extension"); earlier Pythons accept it. Only applies when the CA is created.
+    """
     ca_file = os.path.join(state_dir, "ca.pem")
     key_file = os.path.join(state_dir, "ca-key.pem")
     if os.path.exists(ca_file) and os.path.exists(key_file):
@@ -38,16 +43,18 @@ def ensure_ca(state_dir):
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "redisops.custom_modules"),
                       x509.NameAttribute(NameOID.COMMON_NAME, "Redis Enterprise emulator test CA")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    builder = (x509.CertificateBuilder()
+               .subject_name(name).issuer_name(name).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(days=1))
+               .not_valid_after(now + datetime.timedelta(days=3650))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None if legacy else 0), critical=True))
+    if not legacy:
+        builder = builder.add_extension(
+            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
+                          key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False),
+            critical=True)
+    cert = (builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256()))
     _write_private(key_file, _key_pem(key))
     with open(ca_file + ".tmp", "wb") as handle:

@@ -58,6 +58,9 @@ def build_parser():
     serve.add_argument("--bdb-module-fields", choices=sorted(MODULE_LIST_FIELDS), default="full",
                        help="which module_list entry fields databases report: full (module_args, module_id, module_name, "
                             "semantic_version), or without the ones deprecated since 7.8.2")
+    serve.add_argument("--legacy-ca", action="store_true",
+                       help="create the test CA without a keyUsage extension, as many older self-made CAs are: Python "
+                            "3.13+ refuses it by default (VERIFY_X509_STRICT); only when the state dir has no CA yet")
     inv = sub.add_parser("inventory", help="print an Ansible YAML inventory of the nodes")
     inv.add_argument("--state-dir", required=True)
     fault = sub.add_parser("fault", help="inject or clear a fault on a running node")
@@ -136,7 +139,7 @@ def serve(args):
     store = Store(state_dir, clusters, args.software_version, upload_max_size_mb=args.module_upload_max_size_mb or None,
                   module_fields=args.bdb_module_fields)
     users = load_users(state_dir)
-    ca_cert, ca_key, ca_file = ensure_ca(state_dir)
+    ca_cert, ca_key, ca_file = ensure_ca(state_dir, legacy=args.legacy_ca)
     certs = {n["name"]: issue_node_cert(state_dir, ca_cert, ca_key, n["name"], n["address"]) for n in nodes}
     emulator = Emulator(state_dir, store, users, nodes, ca_file, certs)
     stop = threading.Event()

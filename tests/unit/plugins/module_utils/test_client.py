@@ -18,12 +18,19 @@ import time
 import tracemalloc
 import zipfile
 
+import ssl
+
 import pytest
 import urllib3
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _client
 from ansible_collections.redisops.custom_modules.plugins.module_utils._client import Client, MultipartFileBody
-from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import HINT_CONNECT, HINT_TLS, RedisEnterpriseError
+from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import (
+    HINT_CONNECT,
+    HINT_TLS,
+    HINT_TLS_STRICT,
+    RedisEnterpriseError,
+)
 
 PASSWORD = 'S3cret-Passw0rd!'
 ARTIFACTS = '/v2/local/modules/user-defined/artifacts'
@@ -393,6 +400,27 @@ def test_tls_fails_clearly_without_the_ca(emulator):
     assert exc.hint == HINT_TLS
     assert 'certificate verify failed' in str(exc).lower()
     assert exc.method == 'GET' and exc.path == '/v1/modules'
+    assert_no_secret(exc)
+
+
+def strict_by_default():
+    """Whether this Python's default TLS context verifies strictly (VERIFY_X509_STRICT: Python 3.13 and later)."""
+    return bool(ssl.create_default_context().verify_flags & getattr(ssl, 'VERIFY_X509_STRICT', 0))
+
+
+def test_a_ca_without_key_usage(emulator_factory):
+    """Many older self-made CAs have no keyUsage extension. Python 3.13+ refuses them: the error names that cause and
+    what to do; earlier Pythons accept them, and so does the client."""
+    emu = emulator_factory(clusters={'c1': 1}, extra_args=['--legacy-ca'])
+    client = emu_client(emu)
+    if not strict_by_default():
+        assert {'search', 'ReJSON'} <= {m['module_name'] for m in client.list_modules()}
+        return
+    with pytest.raises(RedisEnterpriseError) as info:
+        client.list_modules()
+    exc = info.value
+    assert 'CA cert does not include key usage extension' in str(exc) and exc.hint == HINT_TLS_STRICT
+    assert 'keyUsage = critical, keyCertSign, cRLSign' in exc.hint and 'Python 3.12' in exc.hint
     assert_no_secret(exc)
 
 

@@ -104,3 +104,16 @@ def test_fail_module_keeps_the_failures_own_extra():
     module = _FakeModule()
     fail_module(module, _errors.failure('m', node={'uid': 1}), node={}, allow_modules_upload_changed=False)
     assert module.failed == {'msg': 'm', 'node': {'uid': 1}, 'allow_modules_upload_changed': False}
+
+
+@pytest.mark.parametrize('reason, strict', [
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: CA cert does not include key usage extension (_ssl.c:1029)', True),
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Path length given without key usage keyCertSign (_ssl.c:1029)', True),
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Basic Constraints of CA cert not marked critical (_ssl.c:1029)', True),
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Missing Authority Key Identifier (_ssl.c:1029)', True),
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)', False),
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain', False),
+    (None, False),
+])
+def test_tls_hint_names_strict_verification(reason, strict):
+    assert _errors.tls_hint(reason) == (_errors.HINT_TLS_STRICT if strict else _errors.HINT_TLS)
