@@ -76,7 +76,7 @@ class RedisEnterpriseModule(AnsibleModule):
 def create_module(module_args=None, supports_check_mode=True, **kwargs):
     """A RedisEnterpriseModule with the connection options merged in. Private to this collection."""
     return RedisEnterpriseModule(argument_spec=merge_argument_spec(module_args),
-                         supports_check_mode=supports_check_mode, **kwargs)
+                                 supports_check_mode=supports_check_mode, **kwargs)
 
 
 def client_from_module(module, retries=3, backoff_factor=0.5):
