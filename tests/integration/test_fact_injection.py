@@ -48,8 +48,9 @@ def test_the_lifecycle_with_fact_injection(emulator_factory, ansible_run, testmo
     again = run("deploy.yml", testmodules.v1["path"])
     assert again.rc == 0 and again.writes == [], (again.writes, again)
 
-    created = api(emu, "POST", "/v1/bdbs", json={"name": "orders", "memory_size": 1 << 20,
-                                                  "module_list": [{"module_name": "hello", "semantic_version": "1.0.0"}]})
+    bdb = {"name": "orders", "memory_size": 1 << 20,
+           "module_list": [{"module_name": "hello", "semantic_version": "1.0.0"}]}
+    created = api(emu, "POST", "/v1/bdbs", json=bdb)
     assert created.status_code == 200, created.text
     up = run("deploy.yml", testmodules.v2["path"], module_lifecycle_upgrade_databases=True, module_lifecycle_prune=True)
     assert up.rc == 0 and "db orders: hello 1.0.0 %s 2.0.0" % ARROW in up.output, up
