@@ -11,6 +11,8 @@ This module is private to this collection: its interface may change without noti
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from collections import namedtuple
+
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import coerce_version
 
 
@@ -34,8 +36,37 @@ def sort_key(entry):
     return (str(entry.get('module_name')), version_of(entry) or 0)
 
 
-def key_of(module_name, version):
-    """The one identity key of a module version, ``'<module_name>/<int version>'``, for module objects, artifacts and
-    packages alike (the version read with coerce_version). Private to this collection.
+class ModuleVersion(namedtuple('ModuleVersion', ['name', 'version'])):
+    """The identity of a module version: ``name`` and the numeric ``version`` (read with coerce_version), for module
+    objects, artifacts and packages alike. Its ``key``, ``'<name>/<version>'``, is built and taken apart here only.
+
+    >>> ModuleVersion.parse('hello/10000')
+    ModuleVersion(name='hello', version=10000)
+    >>> ModuleVersion.of('hello', '10000').key
+    'hello/10000'
+
+    Private to this collection.
     """
-    return '%s/%s' % (module_name, coerce_version(version, version))
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, module_name, version):
+        return cls(module_name, coerce_version(version, version))
+
+    @classmethod
+    def parse(cls, key):
+        """The identity of a key made by ``key`` (the name may itself hold no '/': module_name_problem refuses it)."""
+        name, dummy, version = str(key).rpartition('/')
+        return cls.of(name, version)
+
+    @property
+    def key(self):
+        return '%s/%s' % (self.name, self.version)
+
+    def __str__(self):
+        return self.key
+
+
+def key_of(module_name, version):
+    """The identity key of a module version (ModuleVersion.key). Private to this collection."""
+    return ModuleVersion.of(module_name, version).key

@@ -40,7 +40,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact 
     parse_version,
 )
 from ansible_collections.redisops.custom_modules.plugins.module_utils._bdb_upgrade import select_databases
-from ansible_collections.redisops.custom_modules.plugins.module_utils._listing import key_of
+from ansible_collections.redisops.custom_modules.plugins.module_utils._listing import ModuleVersion, key_of
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import size_warning
 from ansible_collections.redisops.custom_modules.plugins.module_utils import _redis_version
 
@@ -293,7 +293,7 @@ def removal_candidates(run, prune):
         found.update(key for key, name in zip(cluster['keys'], [m['module_name'] for m in cluster['modules']])
                      if wanted(key, name))
     for node in run['nodes'].values():
-        found.update(key for key in node['keys'] if wanted(key, key.rsplit('/', 1)[0]))
+        found.update(key for key in node['keys'] if wanted(key, ModuleVersion.parse(key).name))
     return sorted(found)
 
 
@@ -513,7 +513,7 @@ def prune_keys(run, cluster):
     for host in cluster['hosts']:
         keys.update(run['nodes'][host]['keys'])
     return sorted(key for key in keys
-                  if by_prune(key, key.rsplit('/', 1)[0]) and not by_absent(key, key.rsplit('/', 1)[0]))
+                  if by_prune(key, ModuleVersion.parse(key).name) and not by_absent(key, ModuleVersion.parse(key).name))
 
 
 def batch_complete(run, cluster):
@@ -623,9 +623,9 @@ def outside_removals(run):
             continue
         for node in (cluster.get('cluster_check') or {}).get('outside') or []:
             for key in node.get('removals') or []:
-                name, version = key.rsplit('/', 1)
+                ident = ModuleVersion.parse(key)
                 out.append(dict(cluster=cluster['name'], leader=cluster['leader'], node=node['label'], url=node['url'],
-                                module_name=name, version=coerce_version(version, version), key=key))
+                                module_name=ident.name, version=ident.version, key=key))
     return out
 
 
@@ -705,10 +705,10 @@ def record_object_removals(run, results, prune):
             node = run['nodes'][host]
             node['removals'] = [] if run['errors'].get(cluster['name']) else [
                 key for key in node['keys']
-                if key not in cluster['keys'] and unwanted(key, key.rsplit('/', 1)[0], allow_prune=verified)]
+                if key not in cluster['keys'] and unwanted(key, ModuleVersion.parse(key).name, allow_prune=verified)]
         for node in (cluster.get('cluster_check') or {}).get('outside') or []:
             node['removals'] = [] if run['errors'].get(cluster['name']) or not verified else [
-                key for key in node['keys'] if key not in cluster['keys'] and unwanted(key, key.rsplit('/', 1)[0])]
+                key for key in node['keys'] if key not in cluster['keys'] and unwanted(key, ModuleVersion.parse(key).name)]
     run['warnings'] = prune_skipped(run) + warnings
     return run
 
@@ -718,8 +718,8 @@ def host_removals(run, host):
     node = run['nodes'].get(host) or {}
     out = []
     for key in node.get('removals') or []:
-        name, version = key.rsplit('/', 1)
-        out.append(dict(module_name=name, version=coerce_version(version, version), key=key))
+        ident = ModuleVersion.parse(key)
+        out.append(dict(module_name=ident.name, version=ident.version, key=key))
     return out
 
 
@@ -910,9 +910,9 @@ def _module_versions(run, cluster):
     names = set(pkg['module_name'] for pkg in run['present'])
     versions = {}
     for key in list(cluster['keys']) + list(cluster.get('create') or []):
-        name, version = key.rsplit('/', 1)
-        if name in names:
-            versions.setdefault(name, set()).add(version)
+        ident = ModuleVersion.parse(key)
+        if ident.name in names:
+            versions.setdefault(ident.name, set()).add(ident.version)
     return versions
 
 
@@ -948,8 +948,8 @@ def _predicted_artifacts(run, cluster):
     out = {}
     for host in cluster['hosts']:
         node = run['nodes'][host]
-        out[host] = set((key.rsplit('/', 1)[0], coerce_version(key.rsplit('/', 1)[1], None))
-                        for key in list(node['keys']) + list(node.get('uploads') or []))
+        idents = [ModuleVersion.parse(key) for key in list(node['keys']) + list(node.get('uploads') or [])]
+        out[host] = set((ident.name, coerce_version(ident.version, None)) for ident in idents)
     return out
 
 

@@ -26,3 +26,22 @@ def test_select_and_order():
     assert _listing.select(entries, 'a', 20000) == [dict(module_name='a', version='20000.0')]
     assert sorted(_listing.select(entries), key=_listing.sort_key) == [
         dict(module_name='a', version=10000), dict(module_name='a', version='20000.0'), dict(module_name='b', version=1)]
+
+
+@pytest.mark.parametrize('name, version, key', [
+    ('hello', 10000, 'hello/10000'),
+    ('hello', '10000', 'hello/10000'),
+    ('hello', 10000.0, 'hello/10000'),
+    ('re-json', 20807, 're-json/20807'),
+    ('odd', 'v1', 'odd/v1'),  # not a version: kept as written, never equal to a numeric one
+])
+def test_module_version_key_round_trip(name, version, key):
+    ident = _listing.ModuleVersion.of(name, version)
+    assert ident.key == key == str(ident) == _listing.key_of(name, version)
+    assert _listing.ModuleVersion.parse(key) == ident
+    assert (ident.name, ident.version) == (name, coerce_version(version, version))
+
+
+def test_module_version_parse_takes_the_last_slash():
+    assert _listing.ModuleVersion.parse('a/b/30000') == ('a/b', 30000)
+    assert _listing.ModuleVersion.parse('noversion') == ('', 'noversion')
