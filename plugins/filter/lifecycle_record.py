@@ -14,27 +14,31 @@ description:
   - Takes the plan of a P(redisops.custom_modules.module_lifecycle#role) run (the fact C(_module_lifecycle_run) that
     M(redisops.custom_modules.redis_module_lifecycle_plan) sets) and the registered results of one step, and returns
     the updated plan. Internal to the role; the plan's layout may change with it.
-  - V(checks), the check-mode runs of M(redisops.custom_modules.redis_module_artifact) on each node that needs a package
-    (with C(module_lifecycle_run_from=node)); their failures are set as C(check_problems), each naming the node.
-  - V(creates), the module objects created (loops whose items have C(cluster) and C(pkg)), either the C(results) of one
-    loop, or with O(hosts) each host's registered result.
-  - V(uploads), the artifacts uploaded (one registered result per host of O(hosts)); then every node of each cluster
-    is verified to list every present package.
-  - V(objects_removed), the module objects deleted (loops whose items P(redisops.custom_modules.lifecycle_todo#filter)
-    chose with V(object_removals)); then each node's artifacts to delete are chosen.
-  - V(artifacts_removed), the artifacts deleted (one registered result per host of O(hosts)).
-  - V(cluster_nodes), the whole-cluster reads before the database upgrades and prune (the C(results) of a loop of
-    M(redisops.custom_modules.redis_module_artifact_info) with C(cluster_nodes=true) over the items
-    P(redisops.custom_modules.lifecycle_todo#filter) chose with V(cluster_reads)); a cluster's databases are upgraded
-    and prune goes ahead on it only when every node outside this batch could be read and lists every present package.
-    Record them before V(upgrades) and V(objects_removed).
-  - V(outside_removed), the pruned artifacts deleted from the nodes outside the play (the C(results) of a loop over
-    V(outside_removals)).
-  - "V(upgrades), one round of database upgrades (one registered result per host of O(hosts), each the loop of
-    M(redisops.custom_modules.redis_database_module_upgrade) over what P(redisops.custom_modules.lifecycle_todo#filter)
-    chose with V(upgrades)); each database upgraded becomes a change C(db <name>: <module> <from> → <to>), a failure an
-    error of its cluster that stops its later databases and its removals."
+  - Each step is named after the role's task file that runs it, the same name as for
+    P(redisops.custom_modules.lifecycle_todo#filter). O(results) has one shape for every step, each host's registered
+    result in the order of O(hosts); a task that runs once (C(run_once)) gives its one result and the host that ran it.
+  - V(check) (C(check.yml)), the check-mode runs of M(redisops.custom_modules.redis_module_artifact) on each node that needs
+    a package (with C(module_lifecycle_run_from=node)); their failures are set as C(check_problems), each naming the node.
+  - V(cluster) (C(cluster.yml)), the module objects created (loops whose items have C(cluster) and C(pkg)).
+  - V(nodes) (C(nodes.yml)), the artifacts uploaded; then every node of each cluster is verified to list every present
+    package.
+  - "V(cluster_read) (C(cluster_read.yml)), the whole-cluster reads before the database upgrades and prune (a loop of
+    M(redisops.custom_modules.redis_module_artifact_info) with C(cluster_nodes=true)); a cluster's databases are
+    upgraded and prune goes ahead on it only when every node outside this batch could be read and lists every present
+    package. Record them before V(upgrade_round) and V(remove_objects)."
+  - "V(upgrade_round) (C(upgrade_round.yml)), one round of database upgrades (loops of
+    M(redisops.custom_modules.redis_database_module_upgrade)); each database upgraded becomes a change
+    C(db <name>: <module> <from> → <to>), a failure an error of its cluster that stops its later databases and its
+    removals. Takes O(check_mode)."
+  - V(remove_objects) (C(remove.yml)), the module objects deleted; then each node's artifacts to delete are chosen.
+    Takes O(prune).
+  - V(remove_artifacts) (C(remove.yml)), the artifacts deleted from the nodes of the play.
+  - V(remove_outside) (C(remove.yml)), the pruned artifacts deleted from the nodes outside the play.
   - A failed item becomes an error of its cluster, naming the node; the summary reports it and fails the cluster's hosts.
+  - An option the step does not take is refused. The names of release 0.1.0 are deprecated aliases, removed in 0.3.0,
+    and accept 0.1.0's input shapes (V(checks) for V(check), V(creates) for V(cluster), V(uploads) for V(nodes),
+    V(cluster_nodes) for V(cluster_read), V(upgrades) for V(upgrade_round), V(objects_removed) for V(remove_objects),
+    V(artifacts_removed) for V(remove_artifacts), V(outside_removed) for V(remove_outside)).
 author:
   - redisops maintainers (@redisops)
 options:
@@ -45,42 +49,40 @@ options:
   step:
     description: Which step the results come from.
     type: str
-    choices: [checks, creates, uploads, objects_removed, artifacts_removed, upgrades, cluster_nodes, outside_removed]
+    choices: [check, cluster, nodes, cluster_read, upgrade_round, remove_objects, remove_artifacts, remove_outside]
     required: true
   results:
-    description:
-      - For V(creates) and V(objects_removed) without O(hosts), and for V(cluster_nodes) and V(outside_removed), the
-        C(results) of the looped task.
-      - For V(checks), V(uploads), V(artifacts_removed), V(upgrades), and V(creates) and V(objects_removed) with O(hosts), each
-        host's registered result, in the order of O(hosts).
+    description: Each host's registered result of the step's task, in the order of O(hosts).
     type: list
     elements: dict
     required: true
   hosts:
-    description: The hosts of O(results), for V(checks), V(uploads), V(artifacts_removed), V(upgrades), and for V(creates) and
-      V(objects_removed) when each host ran its own loop.
+    description: The host of each of O(results).
     type: list
     elements: str
+    required: true
   prune:
-    description: For V(objects_removed), whether the other versions of the present modules are removed.
+    description: For V(remove_objects) only, whether the other versions of the present modules are removed.
     type: bool
     default: false
   check_mode:
     description:
-      - For V(upgrades), whether the run is in check mode; a database the module predicts no upgrade for (its new
-        module object is not created yet) is reported with the read pass's prediction.
+      - For V(upgrade_round) only, whether the run is in check mode; a database the module predicts no upgrade for (its
+        new module object is not created yet) is reported with the read pass's prediction.
     type: bool
     default: false
 """
 
 EXAMPLES = r"""
-- name: Record the uploads of every node of the batch
+- name: Record the uploads of every host of the batch
   ansible.builtin.set_fact:
     _module_lifecycle_run: >-
-      {{ _module_lifecycle_run | redisops.custom_modules.lifecycle_record('uploads', _registered, hosts=ansible_play_batch) }}
-  vars:
-    _registered: "{{ ansible_play_batch | map('extract', hostvars) | map(attribute='_module_lifecycle_upload', default={}) | list }}"
+      {{ _module_lifecycle_run | redisops.custom_modules.lifecycle_record('nodes',
+         _module_lifecycle_done | map(attribute='_module_lifecycle_upload') | list,
+         hosts=_module_lifecycle_done | map(attribute='inventory_hostname') | list) }}
   run_once: true
+  vars:
+    _module_lifecycle_done: "{{ ansible_play_batch | map('extract', hostvars) | selectattr('_module_lifecycle_upload', 'defined') | list }}"
 """
 
 RETURN = r"""
@@ -92,47 +94,29 @@ _value:
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import steps as _steps
 
-STEPS = ('checks', 'creates', 'uploads', 'objects_removed', 'artifacts_removed', 'upgrades', 'cluster_nodes',
-         'outside_removed')
-
-
-def _pairs(hosts, results):
-    if hosts is None or len(hosts) != len(results):
-        raise AnsibleFilterError('lifecycle_record: hosts must give the host of each result')
-    return list(zip(hosts, [result if isinstance(result, Mapping) else {} for result in results]))
+display = Display()
 
 
-def lifecycle_record(run, step, results, hosts=None, prune=False, check_mode=False):
+def lifecycle_record(run, step, results, hosts=None, **options):
     """Filter: see DOCUMENTATION."""
     if not isinstance(run, Mapping) or 'nodes' not in run:
         raise AnsibleFilterError('lifecycle_record expects the plan of the module_lifecycle role (_module_lifecycle_run)')
-    if step not in STEPS:
-        raise AnsibleFilterError('lifecycle_record: step must be one of %s, not %s' % (', '.join(STEPS), step))
     # plain copies, without the keys never read (skipped_reason: deprecated in ansible-core 2.21)
     results = [_lifecycle.plain(result) if isinstance(result, Mapping) else {} for result in results or []]
-    if step == 'checks':
-        return _lifecycle.record_checks(run, _pairs(hosts, results))
-    if step == 'creates':
-        if hosts is None:
-            return _lifecycle.record_creates(run, results)
-        return _lifecycle.record_creates(run, [item for dummy, registered in _pairs(hosts, results)
-                                               for item in registered.get('results') or []])
-    if step == 'uploads':
-        return _lifecycle.record_uploads(run, _pairs(hosts, results))
-    if step == 'upgrades':
-        return _lifecycle.record_upgrades(run, _pairs(hosts, results), bool(check_mode))
-    if step == 'artifacts_removed':
-        return _lifecycle.record_artifact_removals(run, _pairs(hosts, results))
-    if step == 'cluster_nodes':
-        return _lifecycle.record_cluster_nodes(run, results)
-    if step == 'outside_removed':
-        return _lifecycle.record_outside_removals(run, results)
-    if hosts is not None:
-        results = [item for dummy, registered in _pairs(hosts, results) for item in registered.get('results') or []]
-    return _lifecycle.record_object_removals(run, results, prune)
+    try:
+        found, alias = _steps.find(step, _steps.RECORD_ALIASES, 'lifecycle_record')
+        if alias is None:
+            return found.call_record(run, results, hosts, options)
+        display.deprecated(_steps.alias_message('lifecycle_record', alias, found), version=_steps.ALIASES_REMOVED_IN,
+                           collection_name='redisops.custom_modules')
+        return _steps.record_alias(found, alias, run, results, hosts, options)
+    except _steps.StepError as exc:
+        raise AnsibleFilterError(str(exc) if str(exc).startswith('lifecycle_record') else 'lifecycle_record: %s' % exc)
 
 
 class FilterModule(object):
