@@ -40,23 +40,6 @@ MODULE = 'redisops.custom_modules.redis_module_artifact'
 CONTROLLER_TRANSPORTS = frozenset(['local'])
 
 
-def package_facts(package):
-    """The ``_package`` option for a probe: what the node checks need, without the file."""
-    return dict(
-        module_name=package.module_name,
-        version=package.version,
-        semantic_version=package.semantic_version,
-        architecture=package.architecture,
-        operating_systems=package.operating_systems,
-        dependencies=list(package.dependencies or []),
-        module_file=package.module_file,
-        size=package.size,
-        # the Redis-version check of check_node
-        compatible_redis_version=package.metadata.get('compatible_redis_version'),
-        min_redis_version=package.metadata.get('min_redis_version'),
-    )
-
-
 class ActionModule(ActionBase):
 
     # The remote temporary directory is made only when the package has to be copied.
@@ -126,7 +109,7 @@ class ActionModule(ActionBase):
 
         probe_args = dict(module_args)
         del probe_args['src']
-        probe_args['_package'] = package_facts(package)
+        probe_args['_package'] = package.facts()
         probe = self._execute_module(module_name=MODULE, module_args=probe_args, task_vars=task_vars)
         if probe.get('failed') or not probe.pop('upload_required', False) or self._task.check_mode:
             probe.pop('upload_required', None)

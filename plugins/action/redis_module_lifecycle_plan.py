@@ -29,7 +29,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import upload_limit_mb, upload_setting
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import checks, items, plan, report, upgrades
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import role_argument_error, role_environment_warnings
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
 
@@ -108,7 +108,7 @@ class ActionModule(ActionBase):
                 result['warnings'] = list(result.get('warnings') or []) + self._warnings
 
     def _run(self, args, result):
-        nodes = [dict(host=to_text(node.get('host')), cluster=node.get('cluster') or _lifecycle.DEFAULT_CLUSTER,
+        nodes = [dict(host=to_text(node.get('host')), cluster=node.get('cluster') or plan.DEFAULT_CLUSTER,
                       url=to_text(node.get('url'))) for node in args['nodes']]
         result['changed'] = False
         problem = self._credentials_problem()
@@ -117,29 +117,29 @@ class ActionModule(ActionBase):
 
         if args['mode'] == 'report':
             cluster_reads, node_reads = self._reads(args, nodes)
-            status = _lifecycle.drift(nodes, cluster_reads, node_reads)
-            result.update(status=status, lines=_lifecycle.drift_lines(status))
+            status = report.drift(nodes, cluster_reads, node_reads)
+            result.update(status=status, lines=report.drift_lines(status))
             return result
 
-        problems = _lifecycle.setting_problems(args['allow_uploads'])
-        wanted, problem = _lifecycle.upgrade_setting(args['upgrade_databases'])
+        problems = items.setting_problems(args['allow_uploads'])
+        wanted, problem = items.upgrade_setting(args['upgrade_databases'])
         problems.extend([problem] if problem else [])
-        present, absent, item_problems = _lifecycle.plan_items(args['artifacts'], args['state'], self._inspect)
+        present, absent, item_problems = items.plan_items(args['artifacts'], args['state'], self._inspect)
         problems.extend(item_problems)
         if problems:
             return self._fail(result, problems)
 
         cluster_reads, node_reads = self._reads(args, nodes)
-        problems = _lifecycle.read_problems(_lifecycle.group_clusters(nodes), cluster_reads, node_reads)
+        problems = plan.read_problems(plan.group_clusters(nodes), cluster_reads, node_reads)
         if problems:
             result['failed'] = True
             result['msg'] = '%s %s Bring the node back, or leave it out of this run (--limit), and run again.' % (
                 NOTHING_CHANGED, ' '.join(problems))
             return result
 
-        run = _lifecycle.plan(present, absent, nodes, cluster_reads, node_reads, args['prune'])
+        run = plan.plan(present, absent, nodes, cluster_reads, node_reads, args['prune'])
         if wanted:
-            run, problems = _lifecycle.plan_upgrades(run, wanted, self._database_reads(args, run, wanted, cluster_reads))
+            run, problems = upgrades.plan_upgrades(run, wanted, self._database_reads(args, run, wanted, cluster_reads))
             for cluster in run['clusters']:
                 self._warnings.extend(cluster.pop('upgrade_warnings', None) or [])
             if problems:
@@ -150,7 +150,7 @@ class ActionModule(ActionBase):
                 return self._fail(result, problems)
         # A registered result, not ansible_facts: the role reads it whether or not facts are injected as variables
         # (inject_facts_as_vars, off by default from ansible-core 2.24) and without the deprecation 2.20+ print.
-        result['run'] = run
+        result['run'] = run.fact()
         result['msg'] = 'present: %s; absent: %s; %s' % (
             ', '.join(pkg['label'] for pkg in present) or '-', ', '.join(entry['label'] for entry in absent) or '-',
             'something to do' if run['work'] else 'nothing to do')
@@ -178,9 +178,7 @@ class ActionModule(ActionBase):
         path = os.path.abspath(path)
         try:
             with controller_package(self._loader, path) as package:
-                return dict(path=path, module_name=package.module_name, version=package.version,
-                            semantic_version=package.semantic_version, architecture=package.architecture,
-                            operating_systems=package.operating_systems, metadata=package.metadata, size=package.size)
+                return package.located(path)
         except ArtifactError as exc:
             raise ValueError(to_text(exc.msg))
         except AnsibleError as exc:
@@ -218,7 +216,7 @@ class ActionModule(ActionBase):
 
     def _reads(self, args, nodes):
         """``(cluster_reads, node_reads)``: read now from the controller, or taken from the per-node reads."""
-        clusters = _lifecycle.group_clusters(nodes)
+        clusters = plan.group_clusters(nodes)
         if args['read']:
             jobs = dict((('cluster', c['name']), self._call(c['url'], 'list_modules')) for c in clusters)
             jobs.update((('node', n['host']), self._call(n['url'], 'list_artifacts')) for n in nodes)
@@ -242,7 +240,7 @@ class ActionModule(ActionBase):
         """``{cluster: {'bdbs', 'modules'} or {'error'}}`` for the clusters whose databases must be read: GET /v1/bdbs
         from the controller (once per cluster, only where an upgrade may be due), or what each cluster's first node read
         (run_from node: redis_user_module_info with databases: true returned the databases and every module)."""
-        names = _lifecycle.upgrade_reads(run, wanted)
+        names = upgrades.upgrade_reads(run, wanted)
         by_name = dict((c['name'], c) for c in run['clusters'])
         if not args['read']:
             reads = {}
@@ -264,7 +262,7 @@ class ActionModule(ActionBase):
         cluster with a node that needs a package; return the problems (each names its cluster or node)."""
         jobs = {}
         for cluster in run['clusters']:
-            if not _lifecycle.needs_upload(run, cluster['name']):
+            if not checks.needs_upload(run, cluster['name']):
                 continue
             jobs[('gate', cluster['name'])] = self._call(cluster['url'], 'get_cluster')
             if any(run['nodes'][host]['uploads'] for host in cluster['hosts']):
@@ -279,7 +277,7 @@ class ActionModule(ActionBase):
                     problems.append('cluster %s (GET /v1/cluster via %s): %s' % (cluster['name'], cluster['leader'], gate['error']))
                 else:
                     cluster['allow_modules_upload'] = upload_setting(gate['value'])
-                    warnings.extend(_lifecycle.upload_limit_warnings(run, cluster, upload_limit_mb(gate['value'])))
+                    warnings.extend(checks.upload_limit_warnings(run, cluster, upload_limit_mb(gate['value'])))
             listed = done.get(('nodes', cluster['name']))
             if listed is None:
                 continue
@@ -294,8 +292,8 @@ class ActionModule(ActionBase):
                     warnings.append('cannot tell which node of cluster %s %s is (no node has that address, and the nodes differ in '
                                     'operating system or architecture), so its packages were not compared with it'
                                     % (cluster['name'], host))
-                problems.extend(_lifecycle.compatibility_problems(run, host, node, listed['value'] or [], how))
-        problems.extend(_lifecycle.gate_problems(run, allow_uploads))
+                problems.extend(checks.compatibility_problems(run, host, node, listed['value'] or [], how))
+        problems.extend(checks.gate_problems(run, allow_uploads))
         self._warnings.extend(warnings)
         return problems
 

@@ -62,7 +62,7 @@ from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import plan
 
 
 def lifecycle_clusters(nodes):
@@ -72,7 +72,7 @@ def lifecycle_clusters(nodes):
     missing = [index for index, node in enumerate(nodes) if not node.get('host') or not node.get('url')]
     if missing:
         raise AnsibleFilterError('lifecycle_clusters: node %d has no host or no url' % missing[0])
-    return _lifecycle.group_clusters([dict(node) for node in nodes])
+    return plan.group_clusters([dict(node) for node in nodes])
 
 
 class FilterModule(object):

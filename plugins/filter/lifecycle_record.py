@@ -96,7 +96,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.run import plain
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import steps as _steps
 
 display = Display()
@@ -107,7 +107,7 @@ def lifecycle_record(run, step, results, hosts=None, **options):
     if not isinstance(run, Mapping) or 'nodes' not in run:
         raise AnsibleFilterError('lifecycle_record expects the plan of the module_lifecycle role (_module_lifecycle_run)')
     # plain copies, without the keys never read (skipped_reason: deprecated in ansible-core 2.21)
-    results = [_lifecycle.plain(result) if isinstance(result, Mapping) else {} for result in results or []]
+    results = [plain(result) if isinstance(result, Mapping) else {} for result in results or []]
     try:
         found, alias = _steps.find(step, _steps.RECORD_ALIASES, 'lifecycle_record')
         if alias is None:

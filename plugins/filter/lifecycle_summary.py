@@ -54,14 +54,15 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import report
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.run import Run
 
 
 def lifecycle_summary(run, check_mode=False, allow_uploads=False):
     """Filter: see DOCUMENTATION."""
     if not isinstance(run, Mapping) or 'clusters' not in run:
         raise AnsibleFilterError('lifecycle_summary expects the plan of the module_lifecycle role (_module_lifecycle_run)')
-    return _lifecycle.summary(run, bool(check_mode), allow_uploads)
+    return report.summary(Run.view(run), bool(check_mode), allow_uploads)
 
 
 class FilterModule(object):

@@ -31,6 +31,9 @@ except ImportError:  # Python 2
     from urlparse import urlsplit  # type: ignore
 
 MAX_PACKAGE_BYTES = 500 * 1024 * 1024
+# The module.json fields that say which Redis versions can load a package (_redis_version.FIELDS: this file imports
+# nothing of the collection, the emulator loads it on its own)
+REDIS_FIELDS = ('compatible_redis_version', 'min_redis_version')
 MAX_METADATA_BYTES = 1024 * 1024
 METADATA_NAME = 'module.json'
 DEPS_DIR = 'deps/'
@@ -64,20 +67,81 @@ class _Problem(Exception):
 
 
 class Package:
-    """What inspect_package() learnt from a package that passed every check."""
+    """One module package, wherever it was read: the one type the modules, the action plugins and the role use.
 
-    def __init__(self, path, size, metadata, module_file, architecture, dependencies, warnings):
+    Built by the inspector (``from_inspection``: inspect_package() read the zip and every check passed), from the
+    facts the controller passes to a module (``from_facts``: the ``_package`` option, see ``facts()``), or from an
+    entry of the role's run (``from_entry``: the package fields of a plan entry). A package known only by its facts
+    has no file to read (``path`` may name it on the controller) and no ``warnings``.
+    """
+
+    def __init__(self, module_name, version, semantic_version=None, path=None, size=None, metadata=None,
+                 module_file=None, architecture=None, operating_systems=None, dependencies=(), warnings=()):
         self.path = path
         self.size = size
-        self.metadata = metadata
-        self.module_name = metadata['module_name']
-        self.version = metadata['version']
-        self.semantic_version = metadata['semantic_version']
+        self.module_name = module_name
+        self.version = version
+        self.semantic_version = semantic_version
+        self.metadata = dict(metadata or {})
+        for name, value in (('module_name', module_name), ('version', version), ('semantic_version', semantic_version)):
+            self.metadata.setdefault(name, value)
         self.module_file = module_file
         self.architecture = architecture
-        self.operating_systems = metadata.get('operating_systems') or None
-        self.dependencies = dependencies
-        self.warnings = warnings
+        self.operating_systems = list(operating_systems) if operating_systems else None
+        self.dependencies = list(dependencies or [])
+        self.warnings = list(warnings or [])
+
+    @classmethod
+    def from_inspection(cls, path, size, metadata, module_file, architecture, dependencies, warnings):
+        """What inspect_package() learnt from a package that passed every check."""
+        return cls(metadata['module_name'], metadata['version'], metadata['semantic_version'], path=path, size=size,
+                   metadata=metadata, module_file=module_file, architecture=architecture,
+                   operating_systems=metadata.get('operating_systems'), dependencies=dependencies, warnings=warnings)
+
+    @classmethod
+    def from_facts(cls, facts):
+        """The package of the ``_package`` option (``facts()`` of a package the controller read); ValueError when it
+        lacks the identity or names a module no node could hold."""
+        missing = [key for key in ('module_name', 'version') if facts.get(key) is None]
+        if missing:
+            raise ValueError('_package is missing %s (it is set by the action plugin; do not set it in a task)'
+                             % ', '.join(missing))
+        problem = module_name_problem(facts['module_name'])
+        if problem:
+            raise ValueError('_package module_name: %s' % problem)
+        metadata = dict((name, facts[name]) for name in REDIS_FIELDS if facts.get(name) is not None)
+        return cls(facts['module_name'], coerce_version(facts['version'], facts['version']), facts.get('semantic_version'),
+                   path=facts.get('path'), size=facts.get('size'), metadata=metadata, module_file=facts.get('module_file'),
+                   architecture=facts.get('architecture'), operating_systems=facts.get('operating_systems'),
+                   dependencies=facts.get('dependencies'))
+
+    @classmethod
+    def from_entry(cls, entry):
+        """The package of a present entry of the role's run (``src``, the identity, ``architecture``,
+        ``operating_systems``, ``size``, ``redis_fields``)."""
+        metadata = dict((name, value) for name, value in (entry.get('redis_fields') or {}).items() if value is not None)
+        return cls(entry['module_name'], entry['version'], entry.get('semantic_version'), path=entry.get('src'),
+                   size=entry.get('size'), metadata=metadata, architecture=entry.get('architecture'),
+                   operating_systems=entry.get('operating_systems'))
+
+    def facts(self):
+        """What a module's node checks need, without the file (the ``_package`` option; ``from_facts`` reads it)."""
+        facts = dict(module_name=self.module_name, version=self.version, semantic_version=self.semantic_version,
+                     architecture=self.architecture, operating_systems=self.operating_systems,
+                     dependencies=list(self.dependencies), module_file=self.module_file, size=self.size)
+        facts.update(self.redis_fields())
+        return facts
+
+    def redis_fields(self):
+        """The module.json fields that say which Redis versions can load it (None: not given)."""
+        return dict((name, self.metadata.get(name)) for name in REDIS_FIELDS)
+
+    def located(self, path):
+        """The same package, named by ``path`` (the controller's path of a package read through a decrypted copy)."""
+        other = Package(self.module_name, self.version, self.semantic_version, path=path, size=self.size,
+                        metadata=self.metadata, module_file=self.module_file, architecture=self.architecture,
+                        operating_systems=self.operating_systems, dependencies=self.dependencies, warnings=self.warnings)
+        return other
 
     def identity(self):
         return {'module_name': self.module_name, 'version': self.version, 'semantic_version': self.semantic_version}
@@ -160,7 +224,7 @@ def _inspect_archive(path, size, archive):
             warnings.append('%s: %s is not a declared dependency; Redis Enterprise extracts it with the module but nothing '
                             'declares it' % (path, name))
 
-    return Package(path, size, metadata, module_file, architecture, sorted(dependencies), warnings)
+    return Package.from_inspection(path, size, metadata, module_file, architecture, sorted(dependencies), warnings)
 
 
 def _check_members(names):

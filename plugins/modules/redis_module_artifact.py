@@ -328,37 +328,6 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils import _up
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import UploadGate
 
 
-class PackageFacts(object):
-    """What the action plugin learnt about a package on the controller (the ``_package`` option).
-
-    Has the attributes of ``_artifact.Package`` that the node checks use, without the file.
-    """
-
-    def __init__(self, facts):
-        missing = [key for key in ('module_name', 'version') if facts.get(key) is None]
-        if missing:
-            raise failure('_package is missing %s (it is set by the action plugin; do not set it in a task)'
-                          % ', '.join(missing))
-        check_module_name(facts['module_name'], '_package module_name')
-        self.path = facts.get('path')
-        self.module_name = facts['module_name']
-        self.version = coerce_version(facts['version'], facts['version'])
-        self.semantic_version = facts.get('semantic_version')
-        self.architecture = facts.get('architecture')
-        self.operating_systems = facts.get('operating_systems')
-        self.dependencies = list(facts.get('dependencies') or [])
-        self.module_file = facts.get('module_file')
-        self.size = facts.get('size')
-        self.metadata = dict(module_name=self.module_name, version=self.version,
-                             semantic_version=self.semantic_version)
-        for field in _redis_version.FIELDS:
-            if facts.get(field) is not None:
-                self.metadata[field] = facts[field]
-
-    def identity(self):
-        return dict(module_name=self.module_name, version=self.version, semantic_version=self.semantic_version)
-
-
 def find_artifact(artifacts, module_name, version):
     for entry in _listing.select(artifacts, module_name, version):
         return entry
@@ -412,7 +381,10 @@ class ArtifactManager(object):
                 for warning in package.warnings:
                     self.module.warn(warning)
             return package
-        return PackageFacts(self.params['_package'])
+        try:
+            return _artifact.Package.from_facts(self.params['_package'])
+        except ValueError as exc:
+            raise failure('%s. Nothing was sent to the node' % exc)
 
     # -- state ------------------------------------------------------------------------------------
     def run(self):

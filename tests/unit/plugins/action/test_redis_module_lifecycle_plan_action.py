@@ -5,6 +5,7 @@
 import threading
 from unittest import mock
 
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import Package
 from ansible_collections.redisops.custom_modules.plugins.action import redis_module_lifecycle_plan as plan_action
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 
@@ -70,7 +71,7 @@ class FakeFleet(object):
 def inspect(src):
     if src != 'hello.zip':
         raise ValueError('%s: no such file' % src)
-    return dict(PACKAGE)
+    return Package(**PACKAGE)
 
 
 def run_action(fleet, args, monkeypatch):

@@ -13,7 +13,8 @@ from ansible_collections.redisops.custom_modules.plugins.filter import (
     lifecycle_summary,
     lifecycle_todo,
 )
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import Package
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import items, plan
 
 FILTERS = [lifecycle_clusters, lifecycle_record, lifecycle_summary, lifecycle_todo]
 NODES = [dict(host='a', cluster='c1', url='https://a:9443'), dict(host='b', cluster='c1', url='https://b:9443')]
@@ -21,7 +22,7 @@ PKG = dict(path='/p/hello-1.0.0.zip', module_name='hello', version=10000, semant
 
 
 def fresh_run():
-    return _lifecycle.plan([_lifecycle.package_entry(PKG, 'present')], [], NODES, {'c1': {'modules': []}},
+    return plan.plan([items.package_entry(Package(**PKG), 'present')], [], NODES, {'c1': {'modules': []}},
                            {'a': {'artifacts': []}, 'b': {'artifacts': []}}, prune=False)
 
 
@@ -89,7 +90,7 @@ def test_a_run_through_the_filters():
 
 def test_creates_by_the_leader_of_each_cluster():
     nodes = NODES + [dict(host='c', cluster='c2', url='https://c:9443')]
-    run = _lifecycle.plan([_lifecycle.package_entry(PKG, 'present')], [], nodes, {'c1': {'modules': []}, 'c2': {'modules': []}},
+    run = plan.plan([items.package_entry(Package(**PKG), 'present')], [], nodes, {'c1': {'modules': []}, 'c2': {'modules': []}},
                           {'a': {'artifacts': []}, 'b': {'artifacts': []}, 'c': {'artifacts': []}}, prune=False)
     assert [c['cluster'] for c in lifecycle_todo.lifecycle_todo(run, 'creates', host='a')] == ['c1']
     assert lifecycle_todo.lifecycle_todo(run, 'creates', host='b') == []
@@ -101,9 +102,9 @@ def test_creates_by_the_leader_of_each_cluster():
 
 def test_object_removals_by_the_leader_of_each_cluster():
     nodes = NODES + [dict(host='c', cluster='c2', url='https://c:9443')]
-    absent = [_lifecycle.absent_entry('hello', '1.0.0')[0]]
+    absent = [items.absent_entry('hello', '1.0.0')[0]]
     obj = {'modules': [dict(module_name='hello', version=10000, semantic_version='1.0.0')]}
-    run = _lifecycle.plan([], absent, nodes, {'c1': obj, 'c2': obj},
+    run = plan.plan([], absent, nodes, {'c1': obj, 'c2': obj},
                           {'a': {'artifacts': []}, 'b': {'artifacts': []}, 'c': {'artifacts': []}}, prune=False)
     mine = lifecycle_todo.lifecycle_todo(run, 'object_removals', host='c')
     assert [(r['cluster'], r['key']) for r in mine] == [('c2', 'hello/10000')]
@@ -118,7 +119,7 @@ def test_prune_of_a_slice_through_the_filters():
     """A play holding nodes a and b of a cluster that has a third node (a job slice): read it, then prune everywhere."""
     old = dict(module_name='hello', version=5000)
     new = dict(module_name='hello', version=10000)
-    run = _lifecycle.plan([_lifecycle.package_entry(PKG, 'present')], [], NODES,
+    run = plan.plan([items.package_entry(Package(**PKG), 'present')], [], NODES,
                           {'c1': {'modules': [dict(old, uid='1'), dict(new, uid='2')]}},
                           {'a': {'artifacts': [old, new]}, 'b': {'artifacts': [old, new]}}, prune=True)
     assert lifecycle_todo.lifecycle_todo(run, 'cluster_reads', prune=False) == []

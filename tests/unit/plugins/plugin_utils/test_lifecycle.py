@@ -4,7 +4,9 @@
 
 import pytest
 
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle as L
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import Package
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.run import Run
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import checks, items, plan, removal, report, writes
 
 PKG1 = dict(path='/p/hello-1.0.0.zip', module_name='hello', version=10000, semantic_version='1.0.0',
             architecture='x86_64', operating_systems=None)
@@ -17,11 +19,11 @@ PACKAGES = {'hello-1.0.0.zip': PKG1, 'hello-2.0.0.zip': PKG2,
 def inspect(src):
     if src not in PACKAGES:
         raise ValueError('%s: no such file' % src)
-    return PACKAGES[src]
+    return Package(**PACKAGES[src])
 
 
 def entry(pkg, state='present'):
-    return L.package_entry(pkg, state)
+    return items.package_entry(Package(**pkg), state)
 
 
 def nodes(*specs):
@@ -43,7 +45,7 @@ def obj(name, version, semver='?', **extra):
 
 # -- items -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('items, state, present, absent, problem', [
+@pytest.mark.parametrize('given, state, present, absent, problem', [
     ([], 'present', [], [], None),
     ([{'src': 'hello-1.0.0.zip'}], 'present', ['hello/10000'], [], None),
     ([{'src': 'hello-1.0.0.zip'}], 'absent', [], ['hello/10000'], None),
@@ -71,8 +73,8 @@ def obj(name, version, semver='?', **extra):
     ([{'src': 'hello-1.0.0.zip'}, {'module_name': 'hello', 'version': 10000, 'state': 'absent'}], 'present',
      ['hello/10000'], ['hello/10000'], 'both as present and as absent'),
 ])
-def test_plan_items(items, state, present, absent, problem):
-    got_present, got_absent, problems = L.plan_items(items, state, inspect)
+def test_plan_items(given, state, present, absent, problem):
+    got_present, got_absent, problems = items.plan_items(given, state, inspect)
     assert [e['key'] for e in got_present] == present
     assert [e['key'] for e in got_absent] == absent
     if problem is None:
@@ -82,12 +84,12 @@ def test_plan_items(items, state, present, absent, problem):
 
 
 def test_plan_items_names_the_item():
-    problems = L.plan_items([{'src': 'hello-1.0.0.zip'}, {'module_name': 'x', 'version': 'bad'}], 'absent', inspect)[2]
+    problems = items.plan_items([{'src': 'hello-1.0.0.zip'}, {'module_name': 'x', 'version': 'bad'}], 'absent', inspect)[2]
     assert problems[0].startswith('module_lifecycle_artifacts[1]: x needs version')
 
 
 def test_entries_carry_labels_and_semantic_versions():
-    present, absent, dummy = L.plan_items([{'src': 'hello-2.0.0.zip'},
+    present, absent, dummy = items.plan_items([{'src': 'hello-2.0.0.zip'},
                                            {'module_name': 'hello', 'version': '1.0.0', 'state': 'absent'},
                                            {'module_name': 'other', 'version': 5, 'state': 'absent'}], 'present', inspect)
     assert present[0]['label'] == 'hello 2.0.0 (20000)' and present[0]['src'] == '/p/hello-2.0.0.zip'
@@ -100,8 +102,8 @@ def test_entries_carry_labels_and_semantic_versions():
     ('yes', 'true', 0), ('off', 'false', 0), ('sometimes', None, 1), (2, None, 1),
 ])
 def test_uploads_mode_and_settings(value, mode, problems):
-    assert L.uploads_mode(value) == mode
-    assert len(L.setting_problems(value)) == problems
+    assert items.uploads_mode(value) == mode
+    assert len(items.setting_problems(value)) == problems
 
 
 # -- the batch -----------------------------------------------------------------------------------------
@@ -113,7 +115,7 @@ def test_uploads_mode_and_settings(value, mode, problems):
     ([dict(host='h', cluster='', url='u'), dict(host='i', cluster=None, url='v')], [('default', 'h', ['h', 'i'])]),
 ])
 def test_group_clusters(batch, expected):
-    got = L.group_clusters(batch)
+    got = plan.group_clusters(batch)
     assert [(c['name'], c['leader'], c['hosts']) for c in got] == expected
     for cluster in got:
         assert cluster['url'] == 'https://%s:9443' % cluster['leader'] or cluster['name'] == 'default'
@@ -132,10 +134,10 @@ def reads(modules=None, artifacts=None, errors=None):
 
 def test_read_problems_name_cluster_and_node():
     cluster_reads, node_reads = reads(errors={'c1': 'HTTP 401', 'b': 'cannot connect'})
-    problems = L.read_problems(L.group_clusters(nodes('c1:a,b')), cluster_reads, node_reads)
+    problems = plan.read_problems(plan.group_clusters(nodes('c1:a,b')), cluster_reads, node_reads)
     assert problems == ['cluster c1 (module objects, via a at https://a:9443): HTTP 401',
                         'node b (https://b:9443): cannot connect']
-    assert L.read_problems(L.group_clusters(nodes('c1:a,b')), *reads()) == []
+    assert plan.read_problems(plan.group_clusters(nodes('c1:a,b')), *reads()) == []
 
 
 @pytest.mark.parametrize('modules, artifacts, prune, creates, uploads, work', [
@@ -161,46 +163,46 @@ def test_read_problems_name_cluster_and_node():
      {'a': [], 'b': []}, False),
 ])
 def test_plan(modules, artifacts, prune, creates, uploads, work):
-    run = L.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(modules, artifacts), prune=prune)
+    run = plan.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(modules, artifacts), prune=prune)
     assert run['clusters'][0]['create'] == creates
     assert dict((h, n['uploads']) for h, n in run['nodes'].items()) == uploads
     assert run['work'] is work
 
 
 def test_plan_absent_item_is_work_only_when_listed():
-    absent = [L.absent_entry('hello', '10000.0')[0]]
-    assert L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000)]), prune=False)['work'] is True
-    assert L.plan([], absent, nodes('c1:a,b'), *reads([], {'b': [art('hello', 10000)]}), prune=False)['work'] is True
-    run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 20000)]), prune=False)
+    absent = [items.absent_entry('hello', '10000.0')[0]]
+    assert plan.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000)]), prune=False)['work'] is True
+    assert plan.plan([], absent, nodes('c1:a,b'), *reads([], {'b': [art('hello', 10000)]}), prune=False)['work'] is True
+    run = plan.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 20000)]), prune=False)
     assert run['work'] is False
-    assert '  hello ? (10000): absent (no module object, no artifact)' in L.summary(run)
+    assert '  hello ? (10000): absent (no module object, no artifact)' in report.summary(run)
 
 
 # -- checks --------------------------------------------------------------------------------------------
 
 def test_compatibility_and_gate_problems():
-    run = L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads([], {'b': [art('hello', 20000)]}), prune=False)
+    run = plan.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads([], {'b': [art('hello', 20000)]}), prune=False)
     arm = dict(uid=1, addr='10.0.0.1', architecture='aarch64', os_family='rhel', os_semantic_version='9.3')
     ubuntu = dict(uid=1, addr='10.0.0.1', architecture='x86_64', os_family='ubuntu', os_semantic_version='22.04')
     rhel = dict(uid=1, addr='10.0.0.1', architecture='x86_64', os_family='rhel', os_semantic_version='9.3')
-    problems = L.compatibility_problems(run, 'a', arm)
+    problems = checks.compatibility_problems(run, 'a', arm)
     assert len(problems) == 1 and problems[0].startswith('a (hello 2.0.0 (20000)): ') and 'aarch64' in problems[0]
-    assert 'rhel9' in ' '.join(L.compatibility_problems(run, 'a', ubuntu))
-    assert L.compatibility_problems(run, 'a', rhel) == []
-    assert L.compatibility_problems(run, 'b', arm) == []  # b needs nothing
-    assert L.compatibility_problems(run, 'a', None) == []  # the node cannot be told: the module warns
+    assert 'rhel9' in ' '.join(checks.compatibility_problems(run, 'a', ubuntu))
+    assert checks.compatibility_problems(run, 'a', rhel) == []
+    assert checks.compatibility_problems(run, 'b', arm) == []  # b needs nothing
+    assert checks.compatibility_problems(run, 'a', None) == []  # the node cannot be told: the module warns
     run['clusters'][0]['allow_modules_upload'] = False
-    assert 'module_lifecycle_allow_uploads' in L.gate_problems(run, False)[0]
-    assert L.gate_problems(run, 'temporary') == [] and L.gate_problems(run, True) == []
+    assert 'module_lifecycle_allow_uploads' in checks.gate_problems(run, False)[0]
+    assert checks.gate_problems(run, 'temporary') == [] and checks.gate_problems(run, True) == []
     run['clusters'][0]['allow_modules_upload'] = True
-    assert L.gate_problems(run, False) == []
+    assert checks.gate_problems(run, False) == []
 
 
 def test_record_checks():
-    run = L.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(), prune=False)
+    run = plan.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(), prune=False)
     failed = {'results': [{'failed': True, 'msg': 'uploads are disabled', 'error_code': 'modules_upload_disabled',
                            'item': {'label': 'hello 1.0.0 (10000)'}}]}
-    run = L.record_checks(run, [('a', {'results': [{'changed': True}]}), ('b', failed)])
+    run = writes.record_checks(run, [('a', {'results': [{'changed': True}]}), ('b', failed)])
     assert len(run['check_problems']) == 1
     assert run['check_problems'][0].startswith('b (hello 1.0.0 (10000)): uploads are disabled Uploads are disabled')
 
@@ -217,83 +219,83 @@ def upload_result(host_keys, changed=True, failed=False, gate=False):
 
 
 def test_a_full_deploy_is_recorded_and_verified():
-    run = L.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(), prune=False)
-    creates = L.todo(run)
+    run = plan.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads(), prune=False)
+    creates = writes.creates(run)
     assert [(c['cluster'], c['pkg']['key']) for c in creates] == [('c1', 'hello/10000')]
-    run = L.record_creates(run, [dict(item=creates[0], changed=True, allow_modules_upload_changed=True)])
+    run = writes.record_creates(run, [dict(item=creates[0], changed=True, allow_modules_upload_changed=True)])
     assert run['clusters'][0]['keys'] == ['hello/10000'] and run['uploads_enabled'] == ['c1']
-    assert [p['key'] for p in L.host_uploads(run, 'a')] == ['hello/10000']
-    run = L.record_uploads(run, [('a', upload_result(['hello/10000'])), ('b', upload_result(['hello/10000']))])
+    assert [p['key'] for p in writes.host_uploads(run, 'a')] == ['hello/10000']
+    run = writes.record_uploads(run, [('a', upload_result(['hello/10000'])), ('b', upload_result(['hello/10000']))])
     assert run['errors']['c1'] == []
     assert run['nodes']['a']['verified'] and run['nodes']['b']['verified']
-    lines = L.summary(run, allow_uploads='temporary')
+    lines = report.summary(run, allow_uploads='temporary')
     assert lines == ['cluster c1 (2 node(s) in this run): ok',
                      '  hello 1.0.0 (10000): module object present, nodes ready 2/2',
                      '  module object created: hello 1.0.0 (10000)',
                      '  artifact uploaded: hello 1.0.0 (10000) (2 node(s))',
                      '  allow_modules_upload enabled, restored to false']
-    assert L.restore_targets(run, ['b']) == [dict(cluster='c1', via='b', url='https://b:9443')]
-    assert L.restore_targets(run, []) == [dict(cluster='c1', via='a', url='https://a:9443')]
+    assert report.restore_targets(run, ['b']) == [dict(cluster='c1', via='b', url='https://b:9443')]
+    assert report.restore_targets(run, []) == [dict(cluster='c1', via='a', url='https://a:9443')]
 
 
 def test_a_failed_upload_names_the_node_and_fails_the_cluster():
-    run = L.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads([obj('hello', 10000)]), prune=False)
-    run = L.record_uploads(run, [('a', upload_result(['hello/10000'])), ('b', upload_result([], failed=True))])
+    run = plan.plan([entry(PKG1)], [], nodes('c1:a,b'), *reads([obj('hello', 10000)]), prune=False)
+    run = writes.record_uploads(run, [('a', upload_result(['hello/10000'])), ('b', upload_result([], failed=True))])
     assert run['errors']['c1'] == ['artifact upload on b: connection broke',
                                    'verification: hello 1.0.0 (10000) is not listed on b (1/2 nodes ready)']
-    assert L.cluster_errors(run, 'a') == run['errors']['c1']
+    assert report.cluster_errors(run, 'a') == run['errors']['c1']
     assert not run['nodes']['a']['verified']
-    assert 'cluster c1 (2 node(s) in this run): FAILED' in L.summary(run)
+    assert 'cluster c1 (2 node(s) in this run): FAILED' in report.summary(run)
 
 
 def test_a_failed_module_object_stops_the_uploads_of_its_cluster_only():
-    run = L.plan([entry(PKG1)], [], nodes('c1:a', 'c2:b'), {'c1': {'modules': []}, 'c2': {'modules': []}},
+    run = plan.plan([entry(PKG1)], [], nodes('c1:a', 'c2:b'), {'c1': {'modules': []}, 'c2': {'modules': []}},
                  {'a': {'artifacts': []}, 'b': {'artifacts': []}}, prune=False)
-    creates = L.todo(run)
-    run = L.record_creates(run, [dict(item=creates[0], failed=True, msg='HTTP 403'), dict(item=creates[1], changed=True)])
+    creates = writes.creates(run)
+    run = writes.record_creates(run, [dict(item=creates[0], failed=True, msg='HTTP 403'), dict(item=creates[1], changed=True)])
     assert run['errors'] == {'c1': ['module object: HTTP 403'], 'c2': []}
-    assert L.host_uploads(run, 'a') == [] and len(L.host_uploads(run, 'b')) == 1
+    assert writes.host_uploads(run, 'a') == [] and len(writes.host_uploads(run, 'b')) == 1
 
 
 def test_check_mode_prediction_counts_as_listed():
-    run = L.plan([entry(PKG1)], [], nodes('c1:a'), *reads([obj('hello', 10000)]), prune=False)
-    run = L.record_uploads(run, [('a', upload_result(['hello/10000']))])
-    assert run['errors']['c1'] == [] and '(check mode, would be) artifact uploaded' in ' '.join(L.summary(run, check_mode=True))
+    run = plan.plan([entry(PKG1)], [], nodes('c1:a'), *reads([obj('hello', 10000)]), prune=False)
+    run = writes.record_uploads(run, [('a', upload_result(['hello/10000']))])
+    assert run['errors']['c1'] == [] and '(check mode, would be) artifact uploaded' in ' '.join(report.summary(run, check_mode=True))
 
 
 # -- removal -------------------------------------------------------------------------------------------
 
 def test_absent_item_object_first_then_artifacts():
-    absent = [L.absent_entry('hello', '1.0.0')[0]]
+    absent = [items.absent_entry('hello', '1.0.0')[0]]
     listed = {'a': [art('hello', 10000)], 'b': [art('hello', 10000)]}
-    run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000, '1.0.0')], listed), prune=False)
-    removals = L.object_removals(run, False)
+    run = plan.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000, '1.0.0')], listed), prune=False)
+    removals = removal.object_removals(run, False)
     assert [(r['key'], r['prune']) for r in removals] == [('hello/10000', False)]
-    run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], False)
-    assert [r['key'] for r in L.host_removals(run, 'a')] == ['hello/10000']
-    assert L.host_removals(run, 'a')[0]['version'] == 10000
+    run = removal.record_object_removals(run, [dict(item=removals[0], changed=True)], False)
+    assert [r['key'] for r in removal.host_removals(run, 'a')] == ['hello/10000']
+    assert removal.host_removals(run, 'a')[0]['version'] == 10000
     done = {'results': [dict(changed=True, item={'key': 'hello/10000'}, artifacts=[])]}
-    run = L.record_artifact_removals(run, [('a', done), ('b', done)])
+    run = removal.record_artifact_removals(run, [('a', done), ('b', done)])
     assert run['errors']['c1'] == []
     assert run['changes']['c1'] == ['module object deleted: hello 1.0.0 (10000)', 'artifact deleted: hello/10000',
                                     'artifact deleted: hello/10000']
 
 
 def test_absent_item_in_use_stops_its_cluster_and_keeps_artifacts():
-    absent = [L.absent_entry('hello', 10000)[0]]
-    run = L.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000)], {'a': [art('hello', 10000)]}), prune=False)
-    removals = L.object_removals(run, False)
-    run = L.record_object_removals(run, [dict(item=removals[0], failed=True, msg='used by db1', databases=['db1'])], False)
+    absent = [items.absent_entry('hello', 10000)[0]]
+    run = plan.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 10000)], {'a': [art('hello', 10000)]}), prune=False)
+    removals = removal.object_removals(run, False)
+    run = removal.record_object_removals(run, [dict(item=removals[0], failed=True, msg='used by db1', databases=['db1'])], False)
     assert run['errors']['c1'] == ['removal of the module object: used by db1']
-    assert L.host_removals(run, 'a') == []
+    assert removal.host_removals(run, 'a') == []
 
 
 def test_artifact_still_listed_after_deletion_is_an_error():
-    absent = [L.absent_entry('hello', 10000)[0]]
-    run = L.plan([], absent, nodes('c1:a,b'), *reads([], {'a': [art('hello', 10000)]}), prune=False)
-    run = L.record_object_removals(run, [], False)
-    assert [r['key'] for r in L.host_removals(run, 'a')] == ['hello/10000'] and L.host_removals(run, 'b') == []
-    run = L.record_artifact_removals(run, [('a', {'results': [dict(changed=True, item={'key': 'hello/10000'},
+    absent = [items.absent_entry('hello', 10000)[0]]
+    run = plan.plan([], absent, nodes('c1:a,b'), *reads([], {'a': [art('hello', 10000)]}), prune=False)
+    run = removal.record_object_removals(run, [], False)
+    assert [r['key'] for r in removal.host_removals(run, 'a')] == ['hello/10000'] and removal.host_removals(run, 'b') == []
+    run = removal.record_artifact_removals(run, [('a', {'results': [dict(changed=True, item={'key': 'hello/10000'},
                                                                    artifacts=[art('hello', 10000)])]})])
     assert run['errors']['c1'] == ['verification: still listed on a: hello/10000']
 
@@ -317,9 +319,9 @@ def prune_setup(whole=True):
     (it has only a and b, both in the play)."""
     modules = [obj('hello', 10000, '1.0.0'), obj('hello', 20000, '2.0.0')]
     listed = {'a': [art('hello', 10000), art('hello', 20000)], 'b': [art('hello', 10000), art('hello', 20000)]}
-    run = L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads(modules, listed), prune=True)
+    run = plan.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads(modules, listed), prune=True)
     if whole:
-        run = L.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b')])])
+        run = removal.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b')])])
     return run
 
 
@@ -327,33 +329,33 @@ def prune_setup(whole=True):
     # the cluster read whole, every node lists 2.0.0
     (lambda run: run, ['hello/10000']),
     # not read whole (no cluster_check): never pruned
-    (lambda run: dict(run, clusters=[dict(c, cluster_check=None) for c in run['clusters']]), []),
+    (lambda run: Run(run, clusters=[dict(c, cluster_check=None) for c in run['clusters']]), []),
     # a node outside the batch (a later serial batch, another slice) lacks 2.0.0
-    (lambda run: L.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'),
+    (lambda run: removal.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'),
                                                                          outside(3, 'c', [V1])])]), []),
     # the cluster failed in this batch
-    (lambda run: dict(run, errors={'c1': ['artifact upload on b: failed']}), []),
+    (lambda run: Run(run, errors={'c1': ['artifact upload on b: failed']}), []),
 ])
 def test_prune_waits_for_every_node_of_the_cluster(change, pruned):
     run = change(prune_setup())
     assert run['nodes']['a']['verified']
-    removals = L.object_removals(run, True)
+    removals = removal.object_removals(run, True)
     assert [r['key'] for r in removals] == pruned
     assert all(r['prune'] for r in removals)
-    assert L.object_removals(run, False) == []
+    assert removal.object_removals(run, False) == []
 
 
 def test_prune_keeps_a_version_in_use_with_its_artifacts():
     run = prune_setup()
-    removals = L.object_removals(run, True)
-    run = L.record_object_removals(run, [dict(item=removals[0], failed=False, changed=False, msg='in use',
+    removals = removal.object_removals(run, True)
+    run = removal.record_object_removals(run, [dict(item=removals[0], failed=False, changed=False, msg='in use',
                                               databases=['db1'])], True)
     assert run['errors']['c1'] == [] and run['changes']['c1'] == ['kept (in use): hello 1.0.0 (10000)']
     assert 'db1' in run['warnings'][0]
-    assert L.host_removals(run, 'a') == []
+    assert removal.host_removals(run, 'a') == []
     run = prune_setup()
-    run = L.record_object_removals(run, [dict(item=removals[0], changed=True)], True)
-    assert [r['key'] for r in L.host_removals(run, 'b')] == ['hello/10000']
+    run = removal.record_object_removals(run, [dict(item=removals[0], changed=True)], True)
+    assert [r['key'] for r in removal.host_removals(run, 'b')] == ['hello/10000']
 
 
 # -- prune across the whole cluster (job slices, --limit, concurrent runs) -------------------------------
@@ -369,9 +371,9 @@ def test_prune_keeps_a_version_in_use_with_its_artifacts():
     ([obj('other', 1), obj('hello', 20000)], {'a': [art('other', 1)]}, [], []),
 ])
 def test_prune_keys(modules, listed, absent, keys):
-    gone = [L.absent_entry(k.split('/')[0], int(k.split('/')[1]))[0] for k in absent]
-    run = L.plan([entry(PKG2)], gone, nodes('c1:a,b'), *reads(modules, listed), prune=True)
-    assert L.prune_keys(run, run['clusters'][0]) == keys
+    gone = [items.absent_entry(k.split('/')[0], int(k.split('/')[1]))[0] for k in absent]
+    run = plan.plan([entry(PKG2)], gone, nodes('c1:a,b'), *reads(modules, listed), prune=True)
+    assert removal.prune_keys(run, run['clusters'][0]) == keys
 
 
 READ_C1 = dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'])
@@ -397,19 +399,19 @@ def test_cluster_reads(prune, upgrades, change, host, expected):
     run['clusters'][0]['upgrades'] = upgrades
     if change:
         change(run['clusters'][0])
-    assert L.cluster_reads(run, prune, host) == expected
+    assert removal.cluster_reads(run, prune, host) == expected
 
 
 def test_cluster_reads_nothing_when_prune_has_nothing_to_remove_or_the_cluster_failed():
-    run = L.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads([obj('hello', 20000)], {}), prune=True)
-    assert L.cluster_reads(run, True) == []
+    run = plan.plan([entry(PKG2)], [], nodes('c1:a,b'), *reads([obj('hello', 20000)], {}), prune=True)
+    assert removal.cluster_reads(run, True) == []
     run = prune_setup(whole=False)
     run['errors']['c1'].append('artifact upload on b: failed')
     run['clusters'][0]['upgrades'] = [dict(uid=1, name='orders')]
-    assert L.cluster_reads(run, True) == []
+    assert removal.cluster_reads(run, True) == []
     run = prune_setup(whole=False)
     run['nodes']['b']['verified'] = False
-    assert L.cluster_reads(run, True) == []
+    assert removal.cluster_reads(run, True) == []
 
 
 V1, V2 = art('hello', 10000), art('hello', 20000)
@@ -429,7 +431,7 @@ V1, V2 = art('hello', 10000), art('hello', 20000)
 ])
 def test_cluster_nodes_check(listed, ok, problems, outside):
     run = prune_setup(whole=False)
-    check = L.cluster_nodes_check(run, listed)
+    check = removal.cluster_nodes_check(run, listed)
     assert check['ok'] is ok and check['problems'] == problems
     assert [(n['label'], n['keys']) for n in check['outside']] == outside
 
@@ -444,30 +446,30 @@ def test_cluster_nodes_check(listed, ok, problems, outside):
 def test_prune_goes_ahead_only_when_every_node_of_the_cluster_has_the_present_versions(result, pruned, skipped):
     run = prune_setup(whole=False)
     # not read whole: never pruned
-    assert L.object_removals(run, True) == []
-    run = L.record_cluster_nodes(run, [result])
-    assert L.cluster_ready(run['clusters'][0]) is (skipped is None)
-    assert [r['key'] for r in L.object_removals(run, True)] == pruned
-    run = L.record_object_removals(run, [dict(item=r, changed=True) for r in L.object_removals(run, True)], True)
+    assert removal.object_removals(run, True) == []
+    run = removal.record_cluster_nodes(run, [result])
+    assert removal.cluster_ready(run['clusters'][0]) is (skipped is None)
+    assert [r['key'] for r in removal.object_removals(run, True)] == pruned
+    run = removal.record_object_removals(run, [dict(item=r, changed=True) for r in removal.object_removals(run, True)], True)
     if skipped:
         assert len(run['warnings']) == 1 and skipped in run['warnings'][0] and 'prune skipped on cluster c1' in run['warnings'][0]
-        assert L.host_removals(run, 'a') == [] and L.outside_removals(run) == []
-        assert '  prune skipped: %s' % skipped in L.summary(run)
+        assert removal.host_removals(run, 'a') == [] and removal.outside_removals(run) == []
+        assert '  prune skipped: %s' % skipped in report.summary(run)
         assert run['errors']['c1'] == []
     else:
         assert run['warnings'] == []
-        assert [r['key'] for r in L.host_removals(run, 'a')] == ['hello/10000']
-        assert L.outside_removals(run) == [dict(cluster='c1', leader='a', node='node 3 (10.0.0.3)', url='https://10.0.0.3:9443',
+        assert [r['key'] for r in removal.host_removals(run, 'a')] == ['hello/10000']
+        assert removal.outside_removals(run) == [dict(cluster='c1', leader='a', node='node 3 (10.0.0.3)', url='https://10.0.0.3:9443',
                                                 module_name='hello', version=10000, key='hello/10000')]
 
 
 def test_outside_artifacts_are_kept_while_their_module_object_stays():
     """A pruned version a database uses keeps its object, so its artifacts stay on every node, outside ones too."""
     run = prune_setup(whole=False)
-    run = L.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), outside(3, '10.0.0.3', [V1, V2])])])
-    removal = L.object_removals(run, True)[0]
-    run = L.record_object_removals(run, [dict(item=removal, failed=True, msg='in use', databases=['db1'])], True)
-    assert L.outside_removals(run) == [] and L.host_removals(run, 'b') == []
+    run = removal.record_cluster_nodes(run, [cluster_read(nodes_listed=[in_play(1, 'a'), outside(3, '10.0.0.3', [V1, V2])])])
+    todo = removal.object_removals(run, True)[0]
+    run = removal.record_object_removals(run, [dict(item=todo, failed=True, msg='in use', databases=['db1'])], True)
+    assert removal.outside_removals(run) == [] and removal.host_removals(run, 'b') == []
 
 
 @pytest.mark.parametrize('result, change, error', [
@@ -481,7 +483,7 @@ def test_record_outside_removals(result, change, error):
     run = prune_setup()
     item = dict(cluster='c1', leader='a', node='node 3 (10.0.0.3)', url='https://10.0.0.3:9443', module_name='hello',
                 version=10000, key='hello/10000')
-    run = L.record_outside_removals(run, [dict(result, item=item), dict(skipped=True, item=item)])
+    run = removal.record_outside_removals(run, [dict(result, item=item), dict(skipped=True, item=item)])
     assert run['changes']['c1'] == ([change] if change else [])
     assert run['errors']['c1'] == ([error] if error else [])
 
@@ -490,23 +492,23 @@ def test_serial_the_nodes_of_earlier_batches_are_read_and_pruned_like_those_outs
     """Batch 1 holds a, batch 2 holds b, both of c1: each batch reads the other node at its address. Batch 1 prunes
     only if b already lists 2.0.0; otherwise batch 2, which completes the cluster, prunes both nodes."""
     modules = [obj('hello', 10000, '1.0.0'), obj('hello', 20000, '2.0.0')]
-    batch1 = L.plan([entry(PKG2)], [], nodes('c1:a'), {'c1': {'modules': modules}},
+    batch1 = plan.plan([entry(PKG2)], [], nodes('c1:a'), {'c1': {'modules': modules}},
                     {'a': {'artifacts': [V1, V2]}}, prune=True)
-    batch2 = L.plan([entry(PKG2)], [], nodes('c1:b'), {'c1': {'modules': modules}},
+    batch2 = plan.plan([entry(PKG2)], [], nodes('c1:b'), {'c1': {'modules': modules}},
                     {'b': {'artifacts': [V1, V2]}}, prune=True)
-    assert L.cluster_reads(batch1, True) == [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443'],
+    assert removal.cluster_reads(batch1, True) == [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443'],
                                                   upgrade=False, prune=True)]
     # batch 1, b lacks 2.0.0 still: prune skipped
-    run1 = L.record_cluster_nodes(batch1, [cluster_read(nodes_listed=[in_play(1, 'a'), outside(2, 'b', [V1])])])
-    assert L.object_removals(run1, True) == []
+    run1 = removal.record_cluster_nodes(batch1, [cluster_read(nodes_listed=[in_play(1, 'a'), outside(2, 'b', [V1])])])
+    assert removal.object_removals(run1, True) == []
     # batch 2: a is complete: prune both
-    assert L.cluster_reads(batch2, True) == [dict(cluster='c1', url='https://b:9443', leader='b', skip=['https://b:9443'],
+    assert removal.cluster_reads(batch2, True) == [dict(cluster='c1', url='https://b:9443', leader='b', skip=['https://b:9443'],
                                                   upgrade=False, prune=True)]
-    run = L.record_cluster_nodes(batch2, [cluster_read(leader='b', nodes_listed=[outside(1, 'a', [V1, V2]), in_play(2, 'b')])])
-    removal = L.object_removals(run, True)
-    run = L.record_object_removals(run, [dict(item=removal[0], changed=True)], True)
-    assert [r['key'] for r in L.host_removals(run, 'b')] == ['hello/10000']
-    assert [(r['url'], r['key']) for r in L.outside_removals(run)] == [('https://a:9443', 'hello/10000')]
+    run = removal.record_cluster_nodes(batch2, [cluster_read(leader='b', nodes_listed=[outside(1, 'a', [V1, V2]), in_play(2, 'b')])])
+    todo = removal.object_removals(run, True)
+    run = removal.record_object_removals(run, [dict(item=todo[0], changed=True)], True)
+    assert [r['key'] for r in removal.host_removals(run, 'b')] == ['hello/10000']
+    assert [(r['url'], r['key']) for r in removal.outside_removals(run)] == [('https://a:9443', 'hello/10000')]
 
 
 @pytest.mark.parametrize('prune_wanted, upgrades, line', [
@@ -520,9 +522,9 @@ def test_summary_says_what_an_incomplete_cluster_skipped(prune_wanted, upgrades,
     run['clusters'][0]['upgrades'] = upgrades
     result = cluster_read(nodes_listed=[in_play(1, 'a'), in_play(2, 'b'), outside(3, 'c', [V1])])
     result['item']['prune'] = prune_wanted
-    run = L.record_cluster_nodes(run, [result])
-    assert line in L.summary(run)
-    assert bool(L.prune_skipped(run)) is prune_wanted
+    run = removal.record_cluster_nodes(run, [result])
+    assert line in report.summary(run)
+    assert bool(removal.prune_skipped(run)) is prune_wanted
 
 
 # -- drift ---------------------------------------------------------------------------------------------
@@ -536,9 +538,9 @@ def test_summary_says_what_an_incomplete_cluster_skipped(prune_wanted, upgrades,
     ([], {}, {'c1': 'HTTP 401'}, False, 'cannot read the module objects: HTTP 401'),
 ])
 def test_drift(modules, artifacts, errors, in_sync, line):
-    status = L.drift(nodes('c1:a,b'), *reads(modules, artifacts, errors))
+    status = report.drift(nodes('c1:a,b'), *reads(modules, artifacts, errors))
     assert status[0]['in_sync'] is in_sync
-    assert any(line in text for text in L.drift_lines(status)), L.drift_lines(status)
+    assert any(line in text for text in report.drift_lines(status)), report.drift_lines(status)
 
 
 def redis(*versions):
@@ -558,10 +560,10 @@ def redis(*versions):
 ])
 def test_redis_version_check(fields, node_versions, all_versions, how, problem):
     pkg = dict(PKG1, metadata=fields)
-    run = L.plan([L.package_entry(pkg, 'present')], [], nodes('c1:a,b'), *reads(), prune=False)
+    run = plan.plan([items.package_entry(Package(**pkg), 'present')], [], nodes('c1:a,b'), *reads(), prune=False)
     node = dict(uid=1, addr='10.0.0.1', architecture='x86_64', supported_database_versions=redis(*node_versions))
     others = [node, dict(node, uid=2, supported_database_versions=redis(*(all_versions or [])))]
-    problems = L.compatibility_problems(run, 'a', node, others, how)
+    problems = checks.compatibility_problems(run, 'a', node, others, how)
     if problem is None:
         assert problems == []
     else:
@@ -575,14 +577,14 @@ def test_upload_limit_warnings_name_each_package_this_run_uploads_to_the_cluster
     small = dict(PKG1, size=1048576)
     reads = dict((n['host'], {'artifacts': [art('hello', 10000)] if n['host'] == 'h3' else [], 'url': n['url']})
                  for n in nodes('c1:h1,h2', 'c2:h3'))
-    run = L.plan([entry(big), entry(small)], [], nodes('c1:h1,h2', 'c2:h3'), {'c1': {'modules': []}, 'c2': {'modules': []}},
+    run = plan.plan([entry(big), entry(small)], [], nodes('c1:h1,h2', 'c2:h3'), {'c1': {'modules': []}, 'c2': {'modules': []}},
                  reads, False)
     c1, c2 = run['clusters']
-    warned = L.upload_limit_warnings(run, c1, 40)
+    warned = checks.upload_limit_warnings(run, c1, 40)
     assert len(warned) == 1 and warned[0].startswith('package hello 2.0.0 (20000) (hello-2.0.0.zip) is 45.0 MB')
     assert 'of cluster c1' in warned[0]
-    assert L.upload_limit_warnings(run, c1, None) == [] and L.upload_limit_warnings(run, c1, 50) == []
+    assert checks.upload_limit_warnings(run, c1, None) == [] and checks.upload_limit_warnings(run, c1, 50) == []
     # c2's node has 1.0.0 already: only 2.0.0 is uploaded there, so even a limit both exceed warns of 2.0.0 alone
-    assert len(L.upload_limit_warnings(run, c1, 0.5)) == 2
-    c2_warned = L.upload_limit_warnings(run, c2, 0.5)
+    assert len(checks.upload_limit_warnings(run, c1, 0.5)) == 2
+    c2_warned = checks.upload_limit_warnings(run, c2, 0.5)
     assert len(c2_warned) == 1 and '2.0.0' in c2_warned[0]

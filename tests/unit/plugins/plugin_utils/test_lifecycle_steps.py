@@ -10,7 +10,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.redisops.custom_modules.plugins.filter import lifecycle_record, lifecycle_todo
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _lifecycle
+from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import Package
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import items, plan
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import steps
 
 TASKS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'module_lifecycle', 'tasks')
@@ -50,7 +51,7 @@ def test_aliases_lead_to_a_step_that_does_that(alias, table):
 
 
 def planned(prune=False, modules=None, artifacts=None):
-    return _lifecycle.plan([_lifecycle.package_entry(PKG, 'present')], [], NODES, {'c1': {'modules': modules or []}},
+    return plan.plan([items.package_entry(Package(**PKG), 'present')], [], NODES, {'c1': {'modules': modules or []}},
                            dict((host, {'artifacts': list(artifacts or [])}) for host in 'ab'), prune=prune)
 
 
