@@ -23,7 +23,7 @@ PKG = dict(path='/p/hello-1.0.0.zip', module_name='hello', version=10000, semant
 
 def fresh_run():
     return plan.plan([items.package_entry(Package(**PKG), 'present')], [], NODES, {'c1': {'modules': []}},
-                           {'a': {'artifacts': []}, 'b': {'artifacts': []}}, prune=False)
+                     {'a': {'artifacts': []}, 'b': {'artifacts': []}}, prune=False)
 
 
 @pytest.mark.parametrize('plugin', FILTERS)
@@ -91,7 +91,7 @@ def test_a_run_through_the_filters():
 def test_creates_by_the_leader_of_each_cluster():
     nodes = NODES + [dict(host='c', cluster='c2', url='https://c:9443')]
     run = plan.plan([items.package_entry(Package(**PKG), 'present')], [], nodes, {'c1': {'modules': []}, 'c2': {'modules': []}},
-                          {'a': {'artifacts': []}, 'b': {'artifacts': []}, 'c': {'artifacts': []}}, prune=False)
+                    {'a': {'artifacts': []}, 'b': {'artifacts': []}, 'c': {'artifacts': []}}, prune=False)
     assert [c['cluster'] for c in lifecycle_todo.lifecycle_todo(run, 'creates', host='a')] == ['c1']
     assert lifecycle_todo.lifecycle_todo(run, 'creates', host='b') == []
     mine = lifecycle_todo.lifecycle_todo(run, 'creates', host='c')
@@ -105,7 +105,7 @@ def test_object_removals_by_the_leader_of_each_cluster():
     absent = [items.absent_entry('hello', '1.0.0')[0]]
     obj = {'modules': [dict(module_name='hello', version=10000, semantic_version='1.0.0')]}
     run = plan.plan([], absent, nodes, {'c1': obj, 'c2': obj},
-                          {'a': {'artifacts': []}, 'b': {'artifacts': []}, 'c': {'artifacts': []}}, prune=False)
+                    {'a': {'artifacts': []}, 'b': {'artifacts': []}, 'c': {'artifacts': []}}, prune=False)
     mine = lifecycle_todo.lifecycle_todo(run, 'object_removals', host='c')
     assert [(r['cluster'], r['key']) for r in mine] == [('c2', 'hello/10000')]
     assert lifecycle_todo.lifecycle_todo(run, 'object_removals', host='b') == []
@@ -120,8 +120,8 @@ def test_prune_of_a_slice_through_the_filters():
     old = dict(module_name='hello', version=5000)
     new = dict(module_name='hello', version=10000)
     run = plan.plan([items.package_entry(Package(**PKG), 'present')], [], NODES,
-                          {'c1': {'modules': [dict(old, uid='1'), dict(new, uid='2')]}},
-                          {'a': {'artifacts': [old, new]}, 'b': {'artifacts': [old, new]}}, prune=True)
+                    {'c1': {'modules': [dict(old, uid='1'), dict(new, uid='2')]}},
+                    {'a': {'artifacts': [old, new]}, 'b': {'artifacts': [old, new]}}, prune=True)
     assert lifecycle_todo.lifecycle_todo(run, 'cluster_reads', prune=False) == []
     reads = lifecycle_todo.lifecycle_todo(run, 'cluster_reads', prune=True, host='a')
     assert reads == [dict(cluster='c1', url='https://a:9443', leader='a', skip=['https://a:9443', 'https://b:9443'],

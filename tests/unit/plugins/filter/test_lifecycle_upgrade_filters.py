@@ -7,7 +7,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.redisops.custom_modules.plugins.filter.lifecycle_record import lifecycle_record
 from ansible_collections.redisops.custom_modules.plugins.filter.lifecycle_todo import lifecycle_todo
-from tests.unit.plugins.plugin_utils.test_lifecycle_upgrade import planned_two_clusters
+from tests.unit.plugins.plugin_utils.test_lifecycle_upgrades import planned_two_clusters
 
 
 def test_rounds_todo_record_and_waiting_through_the_filters():

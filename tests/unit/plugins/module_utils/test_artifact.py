@@ -466,3 +466,37 @@ def test_inspect_real_withdeps_package(testmodules):
     pkg = _artifact.inspect_package(testmodules.withdeps["path"])
     assert pkg.identity() == {"module_name": "hello", "version": 10000, "semantic_version": "1.0.0"}
     assert pkg.dependencies == ["hello_data"] and pkg.warnings == []
+
+
+# -- one Package type: from the inspector, from the _package facts, from an entry of the role's run ------------------
+
+def test_a_package_travels_as_facts_and_as_a_run_entry_and_stays_the_same(testmodules):
+    from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.items import package_entry
+    from ansible_collections.redisops.custom_modules.plugins.module_utils._redis_version import FIELDS
+    inspected = _artifact.inspect_package(testmodules["hello-1.0.0"]["path"])
+    assert _artifact.REDIS_FIELDS == FIELDS
+    by_facts = _artifact.Package.from_facts(json.loads(json.dumps(inspected.facts())))
+    by_entry = _artifact.Package.from_entry(json.loads(json.dumps(package_entry(inspected, "present"))))
+    for package in (by_facts, by_entry):
+        assert package.identity() == inspected.identity()
+        assert (package.architecture, package.operating_systems, package.size) == \
+            (inspected.architecture, inspected.operating_systems, inspected.size)
+        assert package.redis_fields() == inspected.redis_fields()
+        assert package.metadata["module_name"] == "hello" and package.warnings == []
+    assert by_facts.module_file == "hello.so" and by_facts.dependencies == []
+    assert by_entry.path == inspected.path
+    assert inspected.located("/elsewhere/hello.zip").path == "/elsewhere/hello.zip"
+
+
+@pytest.mark.parametrize("facts, said", [
+    ({"version": 10000}, "_package is missing module_name"),
+    ({"module_name": "hello"}, "_package is missing version"),
+    ({"module_name": "../x", "version": 1}, "_package module_name: "),
+])
+def test_package_facts_without_an_identity_are_refused(facts, said):
+    with pytest.raises(ValueError, match=said):
+        _artifact.Package.from_facts(facts)
+
+
+def test_package_facts_read_the_version_as_the_modules_do():
+    assert _artifact.Package.from_facts({"module_name": "hello", "version": "10000.0"}).version == 10000

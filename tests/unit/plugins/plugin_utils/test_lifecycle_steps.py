@@ -52,7 +52,7 @@ def test_aliases_lead_to_a_step_that_does_that(alias, table):
 
 def planned(prune=False, modules=None, artifacts=None):
     return plan.plan([items.package_entry(Package(**PKG), 'present')], [], NODES, {'c1': {'modules': modules or []}},
-                           dict((host, {'artifacts': list(artifacts or [])}) for host in 'ab'), prune=prune)
+                     dict((host, {'artifacts': list(artifacts or [])}) for host in 'ab'), prune=prune)
 
 
 @pytest.mark.parametrize('call, message', [

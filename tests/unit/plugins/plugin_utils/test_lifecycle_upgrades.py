@@ -117,7 +117,7 @@ def test_plan_upgrades_uses_the_cluster_as_this_run_leaves_it():
     assert problems == [] and planned['clusters'][0]['upgrades'][0]['name'] == 'orders'
     # a 3.0.0 module object whose artifact is on no node is not a target: 2.0.0 is
     planned, problems = upgrades.plan_upgrades(run, True, db_reads(run, {'c1': [bdb(1, 'orders', ('hello', 10000))]},
-                                                            V1 + [mod('hello', 30000)]))
+                                                                   V1 + [mod('hello', 30000)]))
     assert problems == [] and planned['clusters'][0]['upgrades'][0]['upgrades'][0]['to'] == '2.0.0'
     # a read that failed names the cluster
     planned, problems = upgrades.plan_upgrades(run, True, {'c1': {'error': 'HTTP 403'}})
@@ -250,14 +250,14 @@ def test_record_upgrades_changes(res, check_mode, change):
 
 def test_upgrade_line():
     assert upgrades.upgrade_line('orders', [dict(module_name='hello', **{'from': '1.0.0', 'to': '2.0.0'}),
-                                     dict(module_name='world', **{'from': '1.0.0', 'to': '1.1.0'})]) == \
+                                            dict(module_name='world', **{'from': '1.0.0', 'to': '1.1.0'})]) == \
         'db orders: hello 1.0.0 %s 2.0.0, world 1.0.0 %s 1.1.0' % (ARROW, ARROW)
     assert upgrades.upgrade_line('orders', []) == 'db orders: up to date'
 
 
 def test_a_removal_run_reads_and_upgrades_nothing():
     run = plan.plan([], [], [dict(host='a', cluster='c1', url='https://a:9443')], {'c1': {'modules': V1}},
-                 {'a': {'artifacts': [], 'url': 'https://a:9443'}}, prune=False)
+                    {'a': {'artifacts': [], 'url': 'https://a:9443'}}, prune=False)
     assert upgrades.upgrade_reads(run, ['orders']) == [] and upgrades.upgrade_reads(run, True) == []
     planned, problems = upgrades.plan_upgrades(run, ['orders'], {})
     assert problems == [] and planned['clusters'][0]['upgrades'] == []
