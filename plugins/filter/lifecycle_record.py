@@ -112,7 +112,7 @@ def lifecycle_record(run, step, results, hosts=None, **options):
         found, alias = _steps.find(step, _steps.RECORD_ALIASES, 'lifecycle_record')
         if alias is None:
             return found.call_record(run, results, hosts, options)
-        display.deprecated(_steps.alias_message('lifecycle_record', alias, found), version=_steps.ALIASES_REMOVED_IN,
+        display.deprecated(_steps.alias_message('lifecycle_record', alias, found), version='0.3.0',
                            collection_name='redisops.custom_modules')
         return _steps.record_alias(found, alias, run, results, hosts, options)
     except _steps.StepError as exc:

@@ -112,7 +112,7 @@ def lifecycle_todo(run, what, **options):
         step, alias = _steps.find(what, _steps.TODO_ALIASES, 'lifecycle_todo')
         if alias is None:
             return step.call_todo(run, options)
-        display.deprecated(_steps.alias_message('lifecycle_todo', alias, step), version=_steps.ALIASES_REMOVED_IN,
+        display.deprecated(_steps.alias_message('lifecycle_todo', alias, step), version='0.3.0',
                            collection_name='redisops.custom_modules')
         return _steps.todo_alias(step, run, options)
     except _steps.StepError as exc:

@@ -17,7 +17,7 @@ def test_the_read_pass_builds_a_run_and_hands_back_plain_json():
     run = planned()
     assert isinstance(run, Run)
     fact = run.fact()
-    assert type(fact) is dict and json.loads(json.dumps(fact)) == fact
+    assert isinstance(fact, dict) and not isinstance(fact, Run) and json.loads(json.dumps(fact)) == fact
     assert sorted(fact) == sorted(['present', 'absent', 'clusters', 'nodes', 'errors', 'changes', 'uploads_enabled',
                                    'verification', 'work'])
 
@@ -28,7 +28,7 @@ def test_a_step_records_on_its_own_copy_and_never_changes_the_fact_it_got():
     registered = {'results': [dict(item=pkg, changed=True, artifacts=[art('hello', 10000)]) for pkg in [fact['present'][0]]]}
     after = steps.STEPS['nodes'].call_record(fact, [registered], ['a'], {})
     assert json.dumps(fact, sort_keys=True) == before
-    assert type(after) is dict and after['nodes']['a']['keys'] == ['hello/10000']
+    assert isinstance(after, dict) and not isinstance(after, Run) and after['nodes']['a']['keys'] == ['hello/10000']
     assert 'verification: hello 1.0.0 (10000) is not listed on b (1/2 nodes ready)' in after['errors']['c1']
     assert after['changes']['c1'] == ['artifact uploaded: hello 1.0.0 (10000)']
 
