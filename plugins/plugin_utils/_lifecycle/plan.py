@@ -121,8 +121,8 @@ def removal_candidates(run, prune):
 def unwanted_rule(run, prune):
     """``unwanted(key, name, allow_prune=True)``: whether a version is to be removed (an absent item; with ``prune``
     and ``allow_prune``, another version of a present module)."""
-    absent_keys = set(entry['key'] for entry in run['absent'])
-    present_keys = set(pkg['key'] for pkg in run['present'])
+    absent_keys = run.absent_keys()
+    present_keys = set(run.present_keys())
     present_names = set(pkg['module_name'] for pkg in run['present'])
 
     def unwanted(key, name, allow_prune=True):

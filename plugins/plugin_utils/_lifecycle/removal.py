@@ -34,7 +34,7 @@ def prune_keys(run, cluster):
 
 def batch_complete(run, cluster):
     """Every node of the cluster in this batch lists every present package, and the cluster has their module objects."""
-    present = [pkg['key'] for pkg in run['present']]
+    present = run.present_keys()
     return all(key in cluster['keys'] for key in present) and all(
         run['nodes'][host].get('verified') and all(key in run['nodes'][host]['keys'] for key in present)
         for host in cluster['hosts'])
@@ -175,7 +175,7 @@ def object_removals(run, prune, host=None):
         if run.failed(cluster['name']) or (host is not None and cluster['leader'] != host):
             continue
         verified = cluster_ready(cluster) if prune else False
-        absent_keys = set(entry['key'] for entry in run['absent'])
+        absent_keys = run.absent_keys()
         for obj in cluster['modules']:
             if unwanted(obj['key'], obj['module_name'], allow_prune=verified):
                 out.append(dict(cluster=cluster['name'], url=cluster['url'], leader=cluster['leader'],

@@ -81,18 +81,6 @@ class Run(dict):
         return dict(self)
 
     # -- its parts ------------------------------------------------------------------------------------------
-    @property
-    def clusters(self):
-        return self['clusters']
-
-    @property
-    def present(self):
-        return self['present']
-
-    @property
-    def absent(self):
-        return self['absent']
-
     def cluster(self, name):
         """The cluster called ``name``, or None."""
         for cluster in self['clusters']:

@@ -5,6 +5,7 @@
 import json
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import plan, steps
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.step import Step
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.run import Run, plain
 from tests.unit.plugins.plugin_utils.lifecycle_cases import PKG1, art, entry, nodes, reads
 
@@ -72,3 +73,22 @@ def test_verify_names_what_is_lacking():
 
 def test_plain_leaves_out_the_keys_never_read():
     assert plain({'a': ({'skipped_reason': 'x', 'b': 1},)}) == {'a': [{'b': 1}]}
+
+
+def test_a_step_says_what_it_lacks():
+    for call in (lambda: Step().todo(planned()), lambda: Step().record(planned(), [])):
+        try:
+            call()
+        except NotImplementedError:
+            continue
+        raise AssertionError('the base step answered')
+
+
+def test_skipped_results_change_nothing():
+    fact = planned().fact()
+    skipped = {'results': [dict(item=dict(cluster='c1', pkg=fact['present'][0], label='x'), skipped=True)]}
+    for name in ('cluster', 'nodes', 'check'):
+        after = steps.STEPS[name].call_record(fact, [skipped], ['a'], {})
+        assert after['changes'] == fact['changes'] and after['nodes']['a']['keys'] == [], name
+    assert steps.STEPS['check'].call_todo(fact, {'host': 'a'}) == steps.STEPS['nodes'].call_todo(fact, {'host': 'a'}) \
+        == fact['present']
