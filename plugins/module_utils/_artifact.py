@@ -138,10 +138,9 @@ class Package:
 
     def located(self, path):
         """The same package, named by ``path`` (the controller's path of a package read through a decrypted copy)."""
-        other = Package(self.module_name, self.version, self.semantic_version, path=path, size=self.size,
-                        metadata=self.metadata, module_file=self.module_file, architecture=self.architecture,
-                        operating_systems=self.operating_systems, dependencies=self.dependencies, warnings=self.warnings)
-        return other
+        return Package(self.module_name, self.version, self.semantic_version, path=path, size=self.size,
+                       metadata=self.metadata, module_file=self.module_file, architecture=self.architecture,
+                       operating_systems=self.operating_systems, dependencies=self.dependencies, warnings=self.warnings)
 
     def identity(self):
         return {'module_name': self.module_name, 'version': self.version, 'semantic_version': self.semantic_version}

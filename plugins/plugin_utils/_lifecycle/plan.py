@@ -110,25 +110,22 @@ def removal_candidates(run, prune):
     ``prune`` the other versions of the present modules. Empty: the removal step has nothing to do."""
     wanted = unwanted_rule(run, prune)
     found = set()
-    for cluster in run['clusters']:
-        found.update(key for key, name in zip(cluster['keys'], [m['module_name'] for m in cluster['modules']])
-                     if wanted(key, name))
-    for node in run['nodes'].values():
-        found.update(key for key in node['keys'] if wanted(key, ModuleVersion.parse(key).name))
+    for keys in [cluster['keys'] for cluster in run['clusters']] + [node['keys'] for node in run['nodes'].values()]:
+        found.update(key for key in keys if wanted(key))
     return sorted(found)
 
 
 def unwanted_rule(run, prune):
-    """``unwanted(key, name, allow_prune=True)``: whether a version is to be removed (an absent item; with ``prune``
+    """``unwanted(key, allow_prune=True)``: whether a version (its key) is to be removed (an absent item; with ``prune``
     and ``allow_prune``, another version of a present module)."""
     absent_keys = run.absent_keys()
     present_keys = set(run.present_keys())
     present_names = set(pkg['module_name'] for pkg in run['present'])
 
-    def unwanted(key, name, allow_prune=True):
+    def unwanted(key, allow_prune=True):
         if key in absent_keys:
             return True
-        return bool(prune and allow_prune and name in present_names and key not in present_keys)
+        return bool(prune and allow_prune and key not in present_keys and ModuleVersion.parse(key).name in present_names)
     return unwanted
 
 

@@ -29,7 +29,7 @@ def prune_keys(run, cluster):
     for host in cluster['hosts']:
         keys.update(run['nodes'][host]['keys'])
     return sorted(key for key in keys
-                  if by_prune(key, ModuleVersion.parse(key).name) and not by_absent(key, ModuleVersion.parse(key).name))
+                  if by_prune(key) and not by_absent(key))
 
 
 def batch_complete(run, cluster):
@@ -177,7 +177,7 @@ def object_removals(run, prune, host=None):
         verified = cluster_ready(cluster) if prune else False
         absent_keys = run.absent_keys()
         for obj in cluster['modules']:
-            if unwanted(obj['key'], obj['module_name'], allow_prune=verified):
+            if unwanted(obj['key'], allow_prune=verified):
                 out.append(dict(cluster=cluster['name'], url=cluster['url'], leader=cluster['leader'],
                                 module_name=obj['module_name'], version=obj['version'], key=obj['key'],
                                 label=obj['label'], prune=obj['key'] not in absent_keys))
@@ -218,10 +218,10 @@ def record_object_removals(run, results, prune):
             node = run['nodes'][host]
             node['removals'] = [] if run.failed(cluster['name']) else [
                 key for key in node['keys']
-                if key not in cluster['keys'] and unwanted(key, ModuleVersion.parse(key).name, allow_prune=verified)]
+                if key not in cluster['keys'] and unwanted(key, allow_prune=verified)]
         for node in (cluster.get('cluster_check') or {}).get('outside') or []:
             node['removals'] = [] if run.failed(cluster['name']) or not verified else [
-                key for key in node['keys'] if key not in cluster['keys'] and unwanted(key, ModuleVersion.parse(key).name)]
+                key for key in node['keys'] if key not in cluster['keys'] and unwanted(key)]
     run['warnings'] = prune_skipped(run) + warnings
     return run
 
