@@ -18,4 +18,4 @@ if COLLECTIONS not in sys.path:
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-pytest_plugins = ["tests.pytest_emulator", "tests.pytest_testmodules"]
+pytest_plugins = ["tests.pytest_emulator", "tests.pytest_testmodules", "tests.package_server"]

@@ -52,11 +52,25 @@ HINT_TLS_STRICT = ("Python 3.13 and later verify certificates strictly (VERIFY_X
                    "validate_certs: false only as a last resort.")
 
 
-def tls_hint(reason):
-    """The hint for a failed TLS handshake: the strict-verification one when OpenSSL's reason is one of its rules."""
-    if reason and any(text.lower() in reason.lower() for text in STRICT_TLS_REASONS):
-        return HINT_TLS_STRICT
-    return HINT_TLS
+HINT_TLS_SERVER = ('TLS certificate verification failed: set ca_path to the CA (or proxy certificate) that signed the '
+                   "certificate of %s; use validate_certs: false only as a last resort.")
+HINT_TLS_STRICT_SERVER = ("Python 3.13 and later verify certificates strictly (VERIFY_X509_STRICT) and the CA that signed "
+                          "the certificate of %s breaks one of the stricter rules - most often a CA made without a keyUsage "
+                          "extension. Reissue the CA with 'basicConstraints = critical, CA:TRUE' and "
+                          "'keyUsage = critical, keyCertSign, cRLSign', have the server's certificate signed by it and "
+                          "point ca_path at the new CA; until then, run the controller on Python 3.12 or older. "
+                          "validate_certs: false only as a last resort.")
+
+
+def tls_hint(reason, server=None):
+    """The hint for a failed TLS handshake: the strict-verification one when OpenSSL's reason is one of its rules.
+
+    ``server`` names a server other than the cluster (``'the artifact repository'``): the same hints, in its words.
+    """
+    strict = bool(reason) and any(text.lower() in reason.lower() for text in STRICT_TLS_REASONS)
+    if server:
+        return (HINT_TLS_STRICT_SERVER if strict else HINT_TLS_SERVER) % server
+    return HINT_TLS_STRICT if strict else HINT_TLS
 
 
 HINT_OLD_CLUSTER = ('This endpoint does not exist here: user-defined modules need Redis Enterprise 8.0.2 or later '
