@@ -32,16 +32,19 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads i
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import checks, items, plan, report, upgrades
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import role_argument_error, role_environment_warnings
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import Download, DownloadError, PackageCache
 
 # Threads waiting on the network; a 2-core controller reads 100 nodes in a few of the server's latencies.
 MAX_WORKERS = 32
 NOTHING_CHANGED = 'Nothing was changed.'
+DOWNLOAD_KEYS = frozenset(['url'] + list(items.DOWNLOAD_ONLY))
 
 PLAN_ARGUMENT_SPEC = dict(
     mode=dict(type='str', choices=['apply', 'report'], default='apply'),
     nodes=dict(type='list', elements='dict', required=True),
     artifacts=dict(type='list', elements='dict', default=[]),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
+    package_cache=dict(type='str', default=''),
     allow_uploads=dict(type='raw', default=False),
     prune=dict(type='bool', default=False),
     read=dict(type='bool', default=True),
@@ -124,7 +127,9 @@ class ActionModule(ActionBase):
         problems = items.setting_problems(args['allow_uploads'])
         wanted, problem = items.upgrade_setting(args['upgrade_databases'])
         problems.extend([problem] if problem else [])
-        present, absent, item_problems = items.plan_items(args['artifacts'], args['state'], self._inspect)
+        self._cache = PackageCache(args['package_cache'] or None)
+        self._downloads = {}
+        present, absent, item_problems = items.plan_items(args['artifacts'], args['state'], self._inspect, self._fetch)
         problems.extend(item_problems)
         if problems:
             return self._fail(result, problems)
@@ -151,6 +156,8 @@ class ActionModule(ActionBase):
         # A registered result, not ansible_facts: the role reads it whether or not facts are injected as variables
         # (inject_facts_as_vars, off by default from ansible-core 2.24) and without the deprecation 2.20+ print.
         result['run'] = run.fact()
+        if self._downloads:
+            result['downloads'] = list(self._downloads.values())
         result['msg'] = 'present: %s; absent: %s; %s' % (
             ', '.join(pkg['label'] for pkg in present) or '-', ', '.join(entry['label'] for entry in absent) or '-',
             'something to do' if run['work'] else 'nothing to do')
@@ -163,6 +170,19 @@ class ActionModule(ActionBase):
         return result
 
     # -- packages ------------------------------------------------------------------------------------
+    def _fetch(self, item, where):
+        """``(path, url as shown)`` of an item with url: a verified copy in the package cache, or ValueError."""
+        try:
+            download = Download.from_options(dict((k, v) for k, v in item.items() if v is not None and k in DOWNLOAD_KEYS),
+                                             where + ': ')
+            path, downloaded, warnings = self._cache.fetch(download)
+        except DownloadError as exc:
+            raise ValueError(exc.msg)
+        self._warnings.extend(w for w in warnings if w not in self._warnings)
+        self._downloads.setdefault(download.checksum, dict(url=download.shown, checksum=download.checksum, path=path,
+                                                           downloaded=downloaded))
+        return path, download.shown
+
     def _inspect(self, src):
         """The package at ``src`` (relative: the current directory, then like the copy module), or ValueError."""
         src = to_text(src)

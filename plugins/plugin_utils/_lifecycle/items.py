@@ -42,14 +42,21 @@ def label_of(module_name, version, semantic_version=None):
     return '%s %s (%s)' % (module_name, semantic_version or '?', version)
 
 
-def package_entry(package, state):
-    """A package (``_artifact.Package``) as an entry of the run; ``Package.from_entry`` reads it back."""
+def package_entry(package, state, origin=None):
+    """A package (``_artifact.Package``) as an entry of the run; ``Package.from_entry`` reads it back.
+
+    ``origin`` is the url a downloaded package came from (without credentials or query), kept for messages; its
+    ``src`` is then the verified copy in the controller's cache.
+    """
     version = coerce_version(package.version, package.version)
-    return dict(src=package.path, module_name=package.module_name, version=version,
-                semantic_version=package.semantic_version, architecture=package.architecture,
-                operating_systems=list(package.operating_systems or []), state=state, size=package.size,
-                redis_fields=package.redis_fields(), key=key_of(package.module_name, version),
-                label=label_of(package.module_name, version, package.semantic_version))
+    entry = dict(src=package.path, module_name=package.module_name, version=version,
+                 semantic_version=package.semantic_version, architecture=package.architecture,
+                 operating_systems=list(package.operating_systems or []), state=state, size=package.size,
+                 redis_fields=package.redis_fields(), key=key_of(package.module_name, version),
+                 label=label_of(package.module_name, version, package.semantic_version))
+    if origin:
+        entry['origin'] = origin
+    return entry
 
 
 def absent_entry(module_name, wanted, semantic_version=None):
@@ -64,15 +71,21 @@ def absent_entry(module_name, wanted, semantic_version=None):
                 key=key_of(module_name, version), label=label_of(module_name, version, semantic_version)), None
 
 
-def plan_items(items, default_state, inspect):
+# The options of an item that downloads its package (besides url), meaningless without url.
+DOWNLOAD_ONLY = ('checksum', 'ca_path', 'validate_certs', 'headers', 'url_username', 'url_password', 'timeout',
+                 'allow_http')
+
+
+def plan_items(items, default_state, inspect, fetch=None):
     """Check the items of module_lifecycle_artifacts and read their packages: ``(present, absent, problems)``.
 
     ``items`` passed meta/argument_specs.yml (a list of dicts with known keys and a valid state);
-    what is checked here is what a spec cannot say: src or module_name + version, not both; a
-    module_name item is absent; the version reads as a version; no version listed twice with two
-    different packages, nor as present and absent. ``inspect(src)`` returns the package's fields
-    (path, module_name, version, semantic_version, architecture, operating_systems) or raises
-    ValueError with a message naming the file.
+    what is checked here is what a spec cannot say: src, url or module_name + version, one of them;
+    a module_name item is absent; the version reads as a version; no version listed twice with two
+    different packages, nor as present and absent. ``inspect(src)`` returns the package
+    (``_artifact.Package``) or raises ValueError with a message naming the file. ``fetch(item, where)``
+    returns ``(path, origin)`` for an item with url (a verified copy on the controller and the url as
+    messages may show it) or raises ValueError; the package at that path is then inspected like any other.
     """
     present, absent, problems = [], [], []
     for index, item in enumerate(items or []):
@@ -81,16 +94,26 @@ def plan_items(items, default_state, inspect):
         wanted = item.get('version')
         if wanted is None:
             wanted = item.get('semantic_version')
-        if item.get('src'):
+        if item.get('src') or item.get('url'):
+            if item.get('src') and item.get('url'):
+                problems.append('%s: give either src (a file on the controller) or url (and checksum), not both' % where)
+                continue
             if item.get('module_name') or item.get('version') is not None:
-                problems.append('%s: give either src or module_name + version, not both' % where)
+                problems.append('%s: give either %s or module_name + version, not both' % (where, 'src' if item.get('src') else 'url'))
                 continue
+            stray = [name for name in DOWNLOAD_ONLY if item.get('src') and item.get(name) is not None]
+            if stray:
+                problems.append('%s: %s only apply with url; src is a file on the controller' % (where, ', '.join(stray)))
+                continue
+            origin, src = None, item.get('src')
             try:
-                package = inspect(item['src'])
+                if item.get('url'):
+                    src, origin = fetch(item, where)
+                package = inspect(src)
             except ValueError as exc:
-                problems.append(str(exc))
+                problems.append(_from_origin(str(exc), src, origin))
                 continue
-            (present if state == 'present' else absent).append(package_entry(package, state))
+            (present if state == 'present' else absent).append(package_entry(package, state, origin))
         elif item.get('module_name'):
             name = str(item['module_name'])
             if state != 'absent':
@@ -108,8 +131,17 @@ def plan_items(items, default_state, inspect):
             else:
                 absent.append(entry)
         else:
-            problems.append('%s: needs src (a package), or module_name + version with state: absent' % where)
+            problems.append('%s: needs src (a package on the controller), url + checksum (a package in an artifact '
+                            'repository), or module_name + version with state: absent' % where)
     return _deduplicate(present, absent, problems)
+
+
+def _from_origin(text, path, origin):
+    """A problem with a downloaded package names its url, then where the copy is."""
+    if not origin:
+        return text
+    named = '%s (downloaded to %s)' % (origin, path)
+    return text.replace(path, named) if path in text else '%s: %s' % (named, text)
 
 
 def _deduplicate(present, absent, problems):
@@ -119,7 +151,7 @@ def _deduplicate(present, absent, problems):
         other = seen.get(entry['key'])
         if other is not None and other['src'] != entry['src']:
             problems.append('%s is given twice, by %s and %s: a version is immutable, keep one package'
-                            % (entry['label'], other['src'], entry['src']))
+                            % (entry['label'], other.get('origin') or other['src'], entry.get('origin') or entry['src']))
         seen.setdefault(entry['key'], entry)
     gone = {}
     for entry in absent:

@@ -29,7 +29,7 @@ from tests.unit.plugins.plugin_utils.lifecycle_cases import inspect
     ([{'module_name': '../hello', 'version': 10000}], 'absent', [], [], 'contains a path separator'),
     ([{'module_name': 'hel lo', 'version': 10000}], 'absent', [], [], 'contains whitespace'),
     ([{'src': 'hello-1.0.0.zip', 'module_name': 'hello'}], 'present', [], [], 'not both'),
-    ([{'state': 'absent'}], 'present', [], [], 'needs src (a package), or module_name'),
+    ([{'state': 'absent'}], 'present', [], [], 'needs src (a package on the controller), url + checksum'),
     ([{'src': 'missing.zip'}], 'present', [], [], 'missing.zip: no such file'),
     ([{'src': 'hello-1.0.0.zip'}, {'src': 'copy-of-1.0.0.zip'}], 'present', ['hello/10000'], [], 'is given twice'),
     ([{'src': 'hello-1.0.0.zip'}, {'src': 'hello-1.0.0.zip'}], 'present', ['hello/10000'], [], None),
@@ -67,3 +67,41 @@ def test_entries_carry_labels_and_semantic_versions():
 def test_uploads_mode_and_settings(value, mode, problems):
     assert items.uploads_mode(value) == mode
     assert len(items.setting_problems(value)) == problems
+
+
+def fake_fetch(item, where):
+    """What the read pass's fetch gives: the cached copy's path and the url as shown, or ValueError."""
+    if item['url'].endswith('/bad'):
+        raise ValueError('%s: checksum mismatch for %s' % (where, item['url']))
+    return item['url'].rpartition('/')[2], item['url']
+
+
+URL_ITEM = {'url': 'https://repo/hello-1.0.0.zip', 'checksum': 'sha256:' + 'a' * 64}
+
+
+@pytest.mark.parametrize('given, present, absent, problem', [
+    ([URL_ITEM], ['hello/10000'], [], None),
+    ([dict(URL_ITEM, state='absent')], [], ['hello/10000'], None),
+    # the same package by url and by path: one entry
+    ([URL_ITEM, {'src': 'hello-1.0.0.zip'}], ['hello/10000'], [], None),
+    ([dict(URL_ITEM, src='hello-1.0.0.zip')], [], [], 'give either src (a file on the controller) or url'),
+    ([dict(URL_ITEM, module_name='hello')], [], [], 'give either url or module_name + version'),
+    ([{'src': 'hello-1.0.0.zip', 'checksum': 'sha256:' + 'a' * 64}], [], [], 'checksum only apply with url'),
+    ([{'url': 'https://repo/bad'}], [], [], 'module_lifecycle_artifacts[0]: checksum mismatch for https://repo/bad'),
+    ([{'url': 'https://repo/missing.zip'}], [], [], 'https://repo/missing.zip (downloaded to missing.zip): no such file'),
+    ([URL_ITEM, {'url': 'https://repo/copy-of-1.0.0.zip'}], ['hello/10000'], [],
+     'given twice, by https://repo/hello-1.0.0.zip and https://repo/copy-of-1.0.0.zip'),
+])
+def test_items_with_url_are_fetched_then_read_as_packages(given, present, absent, problem):
+    got_present, got_absent, problems = items.plan_items(given, 'present', inspect, fake_fetch)
+    assert [e['key'] for e in got_present] == present
+    assert [e['key'] for e in got_absent] == absent
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0], problems
+
+
+def test_a_downloaded_entry_names_its_url_and_uses_the_copy():
+    present = items.plan_items([URL_ITEM], 'present', inspect, fake_fetch)[0]
+    assert present[0]['origin'] == 'https://repo/hello-1.0.0.zip' and present[0]['src'] == '/p/hello-1.0.0.zip'
