@@ -18,7 +18,9 @@ expensive part. With ``src`` on the controller (the default):
    and never in check mode, the file goes to the remote temporary directory and the module runs
    again with it. The temporary files are removed in every case.
 
-With ``remote_src: true`` the module runs unchanged and inspects the path on the managed host.
+With ``download`` (a url and checksum) instead of ``src``, the package is fetched into the controller's package
+cache first (plugin_utils._download: one download per checksum, however many hosts run the task) and that copy is
+used as ``src``. With ``remote_src: true`` the module runs unchanged and inspects the path on the managed host.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,7 +35,9 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import refused_url
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package, find_package
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import (
+    controller_package, download_conflict, downloaded_problem, find_package)
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import DownloadError, fetch_option
 
 MODULE = 'redisops.custom_modules.redis_module_artifact'
 # Connection plugins whose "remote" host is the controller itself.
@@ -67,12 +71,26 @@ class ActionModule(ActionBase):
             return result
         # Option conflicts are left to the module, so users see its messages.
         conflicting = [name for name in ('module_name', 'version') if module_args.get(name) is not None]
+        download = module_args.pop('download', None)
+        fetched_warnings, shown = [], None
+        if download is not None:
+            problem = download_conflict(src, remote_src, conflicting, 'src')
+            if problem:
+                result.update(failed=True, changed=False, msg=problem)
+                return result
+            try:
+                src, result['download'], fetched_warnings = fetch_option(download)
+            except DownloadError as exc:
+                result.update(failed=True, changed=False, msg=exc.msg)
+                return result
+            shown = result['download']['url']
+            module_args['src'] = src
         if src is None or remote_src or conflicting:
             result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
             return result
 
         try:
-            source = find_package(self, src, 'src')
+            source = src if download is not None else find_package(self, src, 'src')
         except AnsibleError as exc:
             result.update(failed=True, changed=False, src=src, msg=to_text(exc))
             return result
@@ -81,10 +99,12 @@ class ActionModule(ActionBase):
             # package.path is the readable file: a vaulted package's decrypted copy lives until the block ends.
             with controller_package(self._loader, source) as package:
                 result.update(self._run_module(module_args, package, package.path, task_vars))
-                if package.warnings:
-                    result['warnings'] = list(result.get('warnings') or []) + list(package.warnings)
+                warnings = list(result.get('warnings') or []) + fetched_warnings + list(package.warnings)
+                if warnings:
+                    result['warnings'] = warnings
         except ArtifactError as exc:
-            result.update(failed=True, changed=False, src=src, msg='invalid module package %s' % exc.msg)
+            text = exc.msg if download is None else downloaded_problem(exc.msg, src, shown)
+            result.update(failed=True, changed=False, src=src, msg='invalid module package %s' % text)
         except AnsibleError as exc:
             result.update(failed=True, changed=False, src=src, msg=to_text(exc))
         finally:

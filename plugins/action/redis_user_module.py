@@ -8,7 +8,9 @@
 The module needs nothing from the zip but module.json, so instead of copying a package of up to
 500 MB to the managed host, the package is resolved (role files/ search), decrypted when vaulted,
 checked with the same inspector the module would use, and replaced by ``metadata`` in the module's
-arguments. With ``remote_src: true`` (or without ``artifact``) the module runs unchanged.
+arguments. With ``download`` (a url and checksum), the package is fetched into the controller's package cache first
+(plugin_utils._download) and read the same way. With ``remote_src: true`` (or without ``artifact`` or ``download``)
+the module runs unchanged.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +23,9 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import refused_url
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package, find_package
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import (
+    controller_package, download_conflict, downloaded_problem, find_package)
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import DownloadError, fetch_option
 
 MODULE = 'redisops.custom_modules.redis_user_module'
 
@@ -49,7 +53,28 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='remote_src: %s' % to_text(exc))
             return result
 
-        if artifact is not None and not remote_src:
+        download = module_args.pop('download', None)
+        if download is not None:
+            conflicting = [name for name in ('metadata', 'module_name', 'version', 'semantic_version')
+                           if module_args.get(name) is not None]
+            problem = download_conflict(artifact, remote_src, conflicting, 'artifact')
+            if problem:
+                result.update(failed=True, changed=False, msg=problem)
+                return result
+            try:
+                path, result['download'], warnings = fetch_option(download)
+            except DownloadError as exc:
+                result.update(failed=True, changed=False, msg=exc.msg)
+                return result
+            try:
+                metadata, more = self._controller_metadata(path, found=True)
+            except (ArtifactError, AnsibleError) as exc:
+                text = to_text(getattr(exc, 'msg', None) or exc)
+                result.update(failed=True, changed=False, msg='artifact %s' % downloaded_problem(text, path, result['download']['url']))
+                return result
+            warnings.extend(more)
+            module_args['metadata'] = metadata
+        elif artifact is not None and not remote_src:
             # The module validates option combinations; conflicts are left to it, so its messages are the ones users see.
             conflicting = [name for name in ('metadata', 'module_name', 'version', 'semantic_version')
                            if module_args.get(name) is not None]
@@ -71,6 +96,6 @@ class ActionModule(ActionBase):
             result['warnings'] = list(result.get('warnings') or []) + warnings
         return result
 
-    def _controller_metadata(self, artifact):
-        with controller_package(self._loader, find_package(self, artifact, 'artifact')) as package:
+    def _controller_metadata(self, artifact, found=False):
+        with controller_package(self._loader, artifact if found else find_package(self, artifact, 'artifact')) as package:
             return package.metadata, list(package.warnings)

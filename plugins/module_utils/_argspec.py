@@ -128,3 +128,27 @@ def _url_password(url):
         return None
     userinfo = authority.rpartition('@')[0]
     return userinfo.partition(':')[2] or None
+
+
+# The download option of redis_module_artifact and redis_user_module. Their action plugins fetch the package on the
+# controller (plugin_utils._download) and hand the module the copy: the module itself never downloads.
+DOWNLOAD_ARGUMENT_SPEC = dict(type='dict', options=dict(
+    url=dict(type='str', required=True),
+    checksum=dict(type='str', required=True),
+    ca_path=dict(type='path'),
+    validate_certs=dict(type='bool', default=True),
+    headers=dict(type='dict'),
+    url_username=dict(type='str'),
+    url_password=dict(type='str', no_log=True),
+    timeout=dict(type='int', default=30),
+    allow_http=dict(type='bool', default=False),
+    cache_dir=dict(type='path'),
+))
+
+DOWNLOAD_ON_CONTROLLER = ('download is fetched on the controller by the action plugin of this module, which hands the '
+                          'module the downloaded copy; it cannot be used where that action plugin does not run')
+
+
+def download_argument_spec():
+    """A fresh copy of the download option's spec. Private to this collection."""
+    return copy.deepcopy(DOWNLOAD_ARGUMENT_SPEC)

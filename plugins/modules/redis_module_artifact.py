@@ -38,6 +38,7 @@ author:
   - redisops maintainers (@redisops)
 extends_documentation_fragment:
   - redisops.custom_modules._connection
+  - redisops.custom_modules._download
   - redisops.custom_modules._attributes
   - redisops.custom_modules._attributes.ACTIONGROUP_REDIS
 attributes:
@@ -191,6 +192,16 @@ EXAMPLES = r"""
     ca_path: /etc/pki/redis-enterprise-ca.pem
     src: files/hello-1.0.0.zip
 
+- name: Upload the package kept in an artifact repository (downloaded once on the controller, whatever the host count)
+  redisops.custom_modules.redis_module_artifact:
+    url: "https://{{ ansible_host }}:9443"
+    download:
+      url: https://artifacts.example.com/redis-modules/hello-1.0.0.zip
+      checksum: sha256:9f2c4e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d
+      url_username: deploy
+      url_password: "{{ vault_artifactory_password }}"
+  delegate_to: localhost
+
 - name: Upload a package that is already on the node
   redisops.custom_modules.redis_module_artifact:
     src: /var/tmp/hello-2.0.0.zip
@@ -222,6 +233,28 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+download:
+  description:
+    - The package given by O(download), as the controller fetched it.
+  returned: when O(download) is given
+  type: dict
+  contains:
+    url:
+      description: O(download.url) without credentials, query or fragment.
+      type: str
+      sample: https://artifacts.example.com/redis-modules/hello-1.0.0.zip
+    checksum:
+      description: The package's SHA-256, verified.
+      type: str
+      sample: sha256:9f2c4e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d
+    path:
+      description: The verified copy in the controller's package cache.
+      type: str
+      sample: /home/deploy/.cache/redisops.custom_modules/packages/sha256/9f2c4e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d/hello-1.0.0.zip
+    downloaded:
+      description: Whether this task downloaded it (V(false) - the cached copy was verified and used).
+      type: bool
+      sample: true
 artifact:
   description:
     - Identity of the artifact the task is about.
@@ -522,6 +555,7 @@ def argument_spec():
     spec.update(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         src=dict(type='path'),
+        download=_argspec.download_argument_spec(),
         remote_src=dict(type='bool', default=False),
         module_name=dict(type='str'),
         version=dict(type='int'),
@@ -541,6 +575,8 @@ def check_module_name(name, what):
 
 
 def validate(params):
+    if params['download'] is not None:
+        raise failure(_argspec.DOWNLOAD_ON_CONTROLLER)
     if params['module_name'] is not None:
         check_module_name(params['module_name'], 'module_name')
     if params['state'] == 'present':
@@ -555,7 +591,8 @@ def validate(params):
 def main():
     module = _argspec.RedisEnterpriseModule(
         argument_spec=argument_spec(),
-        mutually_exclusive=[('src', 'module_name'), ('src', 'version')],
+        mutually_exclusive=[('src', 'module_name'), ('src', 'version'), ('src', 'download'), ('download', 'module_name'),
+                            ('download', 'version'), ('download', 'remote_src')],
         required_together=[('module_name', 'version')],
         supports_check_mode=True,
     )

@@ -34,6 +34,7 @@ author:
   - redisops maintainers (@redisops)
 extends_documentation_fragment:
   - redisops.custom_modules._connection
+  - redisops.custom_modules._download
   - redisops.custom_modules._attributes
   - redisops.custom_modules._attributes.ACTIONGROUP_REDIS
 attributes:
@@ -170,6 +171,16 @@ EXAMPLES = r"""
   run_once: true
   when: hello_object.allow_modules_upload_changed
 
+- name: Register it from the package in an artifact repository (a bearer token; downloaded once into the controller's cache)
+  redisops.custom_modules.redis_user_module:
+    url: https://re-node1.example.com:9443
+    download:
+      url: https://artifacts.example.com/redis-modules/hello-1.0.0.zip
+      checksum: sha256:9f2c4e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d
+      headers:
+        Authorization: "Bearer {{ vault_artifact_token }}"
+  run_once: true
+
 - name: Register it from a package already on the managed host
   redisops.custom_modules.redis_user_module:
     artifact: /var/tmp/hello-1.0.0.zip
@@ -220,6 +231,28 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+download:
+  description:
+    - The package given by O(download), as the controller fetched it.
+  returned: when O(download) is given
+  type: dict
+  contains:
+    url:
+      description: O(download.url) without credentials, query or fragment.
+      type: str
+      sample: https://artifacts.example.com/redis-modules/hello-1.0.0.zip
+    checksum:
+      description: The package's SHA-256, verified.
+      type: str
+      sample: sha256:9f2c4e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d
+    path:
+      description: The verified copy in the controller's package cache.
+      type: str
+      sample: /home/deploy/.cache/redisops.custom_modules/packages/sha256/9f2c4e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d/hello-1.0.0.zip
+    downloaded:
+      description: Whether this task downloaded it (V(false) - the cached copy was verified and used).
+      type: bool
+      sample: true
 module:
   description:
     - The module object as the cluster returns it after the task (from C(GET /v1/modules) or C(POST /v2/modules/user-defined)).
@@ -558,6 +591,7 @@ def argument_spec():
     spec.update(
         state=dict(type="str", choices=["present", "absent"], default="present"),
         artifact=dict(type="path"),
+        download=_argspec.download_argument_spec(),
         remote_src=dict(type="bool", default=False),
         metadata=dict(type="dict"),
         module_name=dict(type="str"),
@@ -574,17 +608,20 @@ def main():
     module = _argspec.RedisEnterpriseModule(
         argument_spec=argument_spec(),
         mutually_exclusive=[
-            ("artifact", "metadata", "module_name"),
+            ("artifact", "metadata", "module_name", "download"),
+            ("download", "version"), ("download", "semantic_version"), ("download", "remote_src"),
             ("artifact", "version"), ("artifact", "semantic_version"),
             ("metadata", "version"), ("metadata", "semantic_version"),
         ],
-        required_one_of=[("artifact", "metadata", "module_name")],
+        required_one_of=[("artifact", "metadata", "module_name", "download")],
         required_if=[
-            ("state", "present", ("artifact", "metadata"), True),
+            ("state", "present", ("artifact", "metadata", "download"), True),
         ],
         required_by={"version": "module_name", "semantic_version": "module_name"},
         supports_check_mode=True,
     )
+    if module.params["download"] is not None:
+        module.fail_json(msg=_argspec.DOWNLOAD_ON_CONTROLLER)
     client = _argspec.client_from_module(module)
     manager = UserModuleManager(module, client)
     try:

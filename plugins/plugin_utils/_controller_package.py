@@ -58,3 +58,20 @@ def controller_package(loader, source):
         yield package
     finally:
         loader.cleanup_tmp_file(real)
+
+
+def download_conflict(path, remote_src, conflicting, path_option):
+    """Why a module's ``download`` cannot be used with the other options given, or None."""
+    if path is not None:
+        return 'give either %s (a file) or download (a url and checksum), not both' % path_option
+    if remote_src:
+        return 'download fetches the package on the controller: remote_src: true does not apply to it'
+    if conflicting:
+        return 'download names a package: %s cannot be given with it' % ' and '.join(conflicting)
+    return None
+
+
+def downloaded_problem(text, path, shown):
+    """A problem with a downloaded package, naming its url and then where the copy is."""
+    named = '%s (downloaded to %s)' % (shown, path)
+    return text.replace(path, named) if path in text else '%s: %s' % (named, text)

@@ -421,3 +421,19 @@ def _mismatch(download, digest, size, head, content_type):
                  'such as a login or error page - check the url and the credentials. '
                  % (content_type or 'not given', head[:16].decode('latin-1')))
     return text + 'If the package was rebuilt on purpose, set checksum to the new value (sha256sum prints it).'
+
+
+def fetch_option(value):
+    """A module's ``download`` option, fetched: ``(path, facts, warnings)``; DownloadError names what is wrong.
+
+    ``facts`` is what the module returns as ``download``: the url as shown, the checksum, the cached copy's path and
+    whether this task downloaded it.
+    """
+    if not isinstance(value, dict):
+        raise DownloadError('download must be a dictionary with url and checksum (and optionally ca_path, validate_certs, '
+                            'headers, url_username, url_password, timeout, allow_http, cache_dir)')
+    options = dict((name, option) for name, option in value.items() if option is not None)
+    cache_dir = options.pop('cache_dir', None)
+    download = Download.from_options(options, 'download: ')
+    path, downloaded, warnings = PackageCache(cache_dir).fetch(download)
+    return path, dict(url=download.shown, checksum=download.checksum, path=path, downloaded=downloaded), warnings
