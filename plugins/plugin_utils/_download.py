@@ -334,8 +334,8 @@ class PackageCache:
         if response.status_code != 200:
             status = response.status_code
             response.close()
-            raise DownloadError('GET %s answered HTTP %d %s: %s' % (shown, status, response.reason or '',
-                                                                   _status_hint(status, download)))
+            hint = _status_hint(status, download)
+            raise DownloadError('GET %s answered HTTP %d %s: %s' % (shown, status, response.reason or '', hint))
         return response
 
     def _stream(self, response, download):

@@ -219,3 +219,17 @@ def test_the_modules_fail_before_any_write(ansible_run, emulator, repository, te
     assert "Traceback" not in run.output
     assert emulator.writes(mark) == []
     assert REPO_PASSWORD not in run.output and REPO_PASSWORD not in read_log(run)
+
+
+def test_a_file_that_is_not_a_package_is_named_by_its_url(ansible_run, emulator, package_server, tmp_path):
+    page = tmp_path / "index.html"
+    page.write_text("<html>moved</html>")
+    server = package_server()
+    server.url = server.publish("/modules/hello-1.0.0.zip", str(page))
+    mark = emulator.mark()
+    extra = role_vars(emulator, server, tmp_path / "cache", sha256(str(page)), url_username=None, url_password=None)
+    run = ansible_run(DEPLOY, inventory=emulator.inventory_path, extra_vars=extra)
+    assert run.rc != 0, run
+    assert "Nothing was changed." in run.flat_output, run
+    assert "%s (downloaded to " % server.url in run.flat_output and "not a zip" in run.flat_output, run
+    assert emulator.writes(mark) == []
