@@ -233,3 +233,19 @@ def test_a_file_that_is_not_a_package_is_named_by_its_url(ansible_run, emulator,
     assert "Nothing was changed." in run.flat_output, run
     assert "%s (downloaded to " % server.url in run.flat_output and "not a zip" in run.flat_output, run
     assert emulator.writes(mark) == []
+
+
+def test_run_from_node_uses_the_one_download(ansible_run, two_clusters, repository, testmodules, tmp_path):
+    """With run_from: node the modules run on the nodes; the package still comes from the controller's one download."""
+    emu = two_clusters
+    extra = role_vars(emu, repository, tmp_path / "cache", sha256(testmodules.v1["path"]))
+    extra.update(module_lifecycle_run_from="node", module_lifecycle_local_url="{{ module_lifecycle_node_url }}")
+    mark = emu.mark()
+    run = ansible_run(DEPLOY, inventory=emu.inventory_path, extra_vars=extra)
+    assert run.rc == 0, run
+    uploads = [w for w in emu.writes(mark) if w["path"] == ARTIFACTS and w["method"] == "POST" and w["status"] == 200]
+    assert sorted(w["node"] for w in uploads) == sorted(n["name"] for n in emu.nodes)
+    assert repository.count(PACKAGE_PATH) == 1
+    mark = emu.mark()
+    again = ansible_run(DEPLOY, inventory=emu.inventory_path, extra_vars=extra)
+    assert again.rc == 0 and emu.writes(mark) == [] and repository.count(PACKAGE_PATH) == 1, again
