@@ -26,6 +26,7 @@ options:
         cluster.
       - Returned as RV(download).
     type: dict
+    version_added: 0.2.0
     suboptions:
       url:
         description:

@@ -32,7 +32,7 @@ description:
     removals. Takes O(check_mode)."
   - V(remove_objects) (C(remove.yml)), the module objects deleted; then each node's artifacts to delete are chosen.
     Takes O(prune).
-  - V(remove_artifacts) (C(remove.yml)), the artifacts deleted from the nodes of the play.
+  - V(remove_artifacts) (C(remove_artifacts.yml)), the artifacts deleted from the nodes of the play.
   - V(remove_outside) (C(remove.yml)), the pruned artifacts deleted from the nodes outside the play.
   - A failed item becomes an error of its cluster, naming the node; the summary reports it and fails the cluster's hosts.
   - An option the step does not take is refused. The names of release 0.1.0 are deprecated aliases, removed in 0.3.0,

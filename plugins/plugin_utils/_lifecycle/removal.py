@@ -287,7 +287,7 @@ class RemoveObjects(Step):
 
 
 class RemoveArtifacts(Step):
-    name, task_file = 'remove_artifacts', 'remove.yml'
+    name, task_file = 'remove_artifacts', 'remove_artifacts.yml'
     doc = 'the artifacts to delete from host ([{module_name, version, key}]); record: the deletions, verified'
     todo_options = ('host',)
 

@@ -54,7 +54,23 @@ class Step(object):
         """Fold ``by_host`` (``[(host, registered)]``) into the ``Run`` (a copy, changed in place) and return it."""
         raise NotImplementedError
 
+    def idle(self, run, hosts, **options):
+        """Whether the step's task has nothing to do on any of ``hosts``: a task every host would skip.
+
+        A step whose ``todo`` takes ``host`` is asked for each host; any other once.
+        """
+        if 'hosts' in self.todo_options:
+            options = dict(options, hosts=list(hosts or []))
+        if 'host' in self.todo_options:
+            return not any(self.todo(run, host=host, **options) for host in hosts or [])
+        return not self.todo(run, **options)
+
     # -- the filters' entry points: options checked against what the step takes ------------------------------
+    def call_idle(self, run, hosts, options):
+        """``idle`` of the fact ``run`` (read, never changed); ``host`` is not an option here (``hosts`` are)."""
+        self._check(options, tuple(name for name in self.todo_options if name not in ('host', 'hosts')), 'lifecycle_idle')
+        return self.idle(Run.view(run), list(hosts or []), **options)
+
     def call_todo(self, run, options):
         """``todo`` of the fact ``run`` (read, never changed)."""
         self._check(options, self.todo_options, 'lifecycle_todo')

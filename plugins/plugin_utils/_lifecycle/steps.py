@@ -42,9 +42,11 @@ def find(name, aliases, where):
         return STEPS[name], None
     if name in aliases:
         return STEPS[aliases[name]], name
-    valid = sorted(step.name for step in STEPS.values() if where == 'lifecycle_todo' or step.records)
-    raise StepError('%s: %s must be one of %s (deprecated names of 0.1.0: %s), not %s' % (
-        where, 'what' if where == 'lifecycle_todo' else 'step', ', '.join(valid), ', '.join(sorted(aliases)), name))
+    asks = where in ('lifecycle_todo', 'lifecycle_idle')
+    valid = sorted(step.name for step in STEPS.values() if asks or step.records)
+    deprecated = ' (deprecated names of 0.1.0: %s)' % ', '.join(sorted(aliases)) if aliases else ''
+    raise StepError('%s: %s must be one of %s%s, not %s' % (
+        where, 'what' if asks else 'step', ', '.join(valid), deprecated, name))
 
 
 def alias_message(where, alias, step):

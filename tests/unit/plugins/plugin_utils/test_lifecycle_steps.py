@@ -118,3 +118,22 @@ def test_prune_of_a_slice_with_the_new_names():
                                             hosts=['a'])
     assert run['changes']['c1'] == ['module object deleted: hello ? (5000)', 'artifact deleted: hello/5000']
     assert run['errors']['c1'] == []
+
+
+def test_lifecycle_idle_says_whether_every_host_would_skip_the_step():
+    from ansible_collections.redisops.custom_modules.plugins.filter import lifecycle_idle
+    run = plan.plan([items.package_entry(Package(**PKG), 'present')], [], NODES,
+                    {'c1': {'modules': []}}, {'a': {'artifacts': []}, 'b': {'artifacts': [NEW]}}, prune=False)
+    idle = lifecycle_idle.lifecycle_idle
+    assert idle(run, 'nodes', ['a', 'b']) is False      # a lacks the package
+    assert idle(run, 'nodes', ['b']) is True            # b has it
+    assert idle(run, 'cluster', ['b']) is True and idle(run, 'cluster', ['a']) is False   # a leads c1
+    assert idle(run, 'remove_artifacts', ['a', 'b']) is True and idle(run, 'errors', ['a', 'b']) is True
+    assert idle(run, 'upgrade', ['a']) is True and idle(run, 'restore', ['a', 'b']) is True
+    assert idle(run, 'nodes', []) is True
+    with pytest.raises(AnsibleFilterError, match="lifecycle_idle: step 'nodes' takes no option, not prune"):
+        idle(run, 'nodes', ['a'], prune=True)
+    with pytest.raises(AnsibleFilterError, match='lifecycle_idle: what must be one of'):
+        idle(run, 'uploads', ['a'])
+    with pytest.raises(AnsibleFilterError, match='hosts must be a list'):
+        idle(run, 'nodes', 'a')

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The steps check, cluster and nodes (plugin_utils._lifecycle.writes), as tables of cases."""
 
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import plan, report, writes
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import plan, report, steps, writes
 from tests.unit.plugins.plugin_utils.lifecycle_cases import PKG1, entry, nodes, obj, reads, upload_result
 
 
@@ -33,6 +33,14 @@ def test_a_full_deploy_is_recorded_and_verified():
                      '  allow_modules_upload enabled, restored to false']
     assert report.restore_targets(run, ['b']) == [dict(cluster='c1', via='b', url='https://b:9443')]
     assert report.restore_targets(run, []) == [dict(cluster='c1', via='a', url='https://a:9443')]
+    # each cluster restored by one host: its first in the play; one with no host left, by the play's first host
+    restore = steps.STEPS['restore']
+    assert restore.todo(run, host='b', hosts=['b']) == [dict(cluster='c1', via='b', url='https://b:9443')]
+    assert restore.todo(run, host='a', hosts=['a', 'b']) == [dict(cluster='c1', via='a', url='https://a:9443')]
+    assert restore.todo(run, host='b', hosts=['a', 'b']) == []
+    assert restore.todo(run, host='x', hosts=['x', 'y']) == [dict(cluster='c1', via='a', url='https://a:9443')]
+    assert restore.todo(run, host='y', hosts=['x', 'y']) == []
+    assert not restore.idle(run, ['b']) and not restore.idle(run, ['x'])
 
 
 def test_a_failed_upload_names_the_node_and_fails_the_cluster():
