@@ -40,9 +40,8 @@ description:
   - V(remove_artifacts) (C(remove_artifacts.yml), O(host)), the artifacts to delete from O(host), C([{module_name, version, key}]).
   - V(remove_outside) (C(remove.yml), no option), the pruned artifacts to delete from the nodes of a cluster outside the
     play (job slices, C(--limit), earlier serial batches), C([{cluster, leader, node, url, module_name, version, key}]).
-  - V(restore) (C(restore.yml), O(hosts), O(host)), where to set C(allow_modules_upload) back to false,
-    C([{cluster, via, url}]), through a host of O(hosts) (the first of the cluster still in the play); with O(host), only
-    the clusters O(host) restores.
+  - V(restore) (C(summary.yml), O(hosts)), where to set C(allow_modules_upload) back to false, C([{cluster, via, url}]),
+    through a host of O(hosts).
   - V(errors) (C(errors.yml), O(host)), the errors of the cluster of O(host).
   - The names of release 0.1.0 are deprecated aliases, removed in 0.3.0 (V(creates) for V(cluster), V(uploads) for
     V(nodes), V(cluster_reads) for V(cluster_read), V(upgrade_rounds) for V(upgrade), V(upgrades_waiting) for
@@ -63,7 +62,7 @@ options:
     required: true
   host:
     description: The host, for V(check), V(cluster), V(nodes), V(cluster_read), V(upgrade_round), V(remove_objects),
-      V(remove_artifacts), V(restore) and V(errors).
+      V(remove_artifacts) and V(errors).
     type: str
   index:
     description: For V(upgrade_round), the round (an item of V(upgrade)).

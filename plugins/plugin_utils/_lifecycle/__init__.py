@@ -19,7 +19,7 @@ writes.py    the steps check, cluster and nodes (check.yml, cluster.yml, nodes.y
 removal.py   the steps cluster_read, remove_objects, remove_artifacts and remove_outside (cluster_read.yml, remove.yml,
              remove_artifacts.yml)
 upgrades.py  the database upgrades: their plan, and the steps upgrade, upgrade_waiting and upgrade_round
-report.py    the summary, the steps errors and restore (errors.yml, restore.yml), the drift report (status)
+report.py    the summary, the steps errors and restore (errors.yml, summary.yml), the drift report (status)
 steps.py     the table of the steps the filters look up, and the deprecated names of release 0.1.0
 
 A package is an ``_artifact.Package`` (read once by the controller's inspector); a module version's identity is a

@@ -121,19 +121,13 @@ def drift_lines(status):
 
 
 class Restore(Step):
-    name, task_file = 'restore', 'restore.yml'
-    doc = ('where to set allow_modules_upload back to false ([{cluster, via, url}]), through a host of hosts; with host, '
-           'only the clusters it restores')
-    todo_options = ('host', 'hosts')
+    name, task_file = 'restore', 'summary.yml'
+    doc = 'where to set allow_modules_upload back to false ([{cluster, via, url}]), through a host of hosts'
+    todo_options = ('hosts',)
     records = False
 
-    def todo(self, run, host=None, hosts=None):
-        targets = restore_targets(run, hosts or [])
-        if host is None:
-            return targets
-        # A cluster with no host left in the play is restored by the first host of the play (from the controller).
-        first = (hosts or [host])[0]
-        return [target for target in targets if target['via'] == host or (target['via'] not in (hosts or []) and host == first)]
+    def todo(self, run, hosts=None):
+        return restore_targets(run, hosts or [])
 
 
 class Errors(Step):
