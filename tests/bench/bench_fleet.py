@@ -18,10 +18,19 @@ TLS verified against the emulator's CA. Pieces (--only, comma separated; default
 - upload: one SIZE MiB package (the real test module's .so followed by seeded random padding, a
           stored zip64) through redis_module_artifact, vs Ansible's floor (one trivial uri task)
           and curl uploading the same file to the same node; peak RSS of the module's process tree.
+- scale:  the fleet at two sizes in one run, CLUSTERS x NODES and SCALE_CLUSTERS x SCALE_NODES (default
+          100 x 10, 1,000 nodes): per size a fresh emulator, the floor, the first deploy and the no-op
+          re-run, their requests and the controller's peak memory (ansible-playbook and its workers);
+          the large size's times as a multiple of the small size's (the goal: no more than the ratio of
+          node counts).
+
+Absolute seconds differ from machine to machine, so every time is also given as a ratio to a floor
+measured in the same run, on the same hosts with the same forks: F = `ansible -m ansible.builtin.ping`
+on every host of the fleet (what one module process per host costs).
 
 --collection (or REDISOPS_BENCH_COLLECTION) is the checkout whose role, playbooks and plugins are
 measured (default: this one), so "before" and "after" run on the same machine with the same
-emulator. The table shows each figure next to the target of issue 7. The benchmark asserts
+emulator. The table shows each figure next to its target (issues 7 and 19). The benchmark asserts
 nothing (exit 0 even when a target is missed; --strict exits 1 then); it exits 2 when a playbook
 fails, because a failed run measures nothing. Results: tests/bench/results/fleet-<UTC time>.json.
 """
@@ -48,9 +57,10 @@ RESULTS = os.path.join(REPO, 'tests', 'bench', 'results')
 TESTMODULES = os.path.join(REPO, 'build', 'testmodules')
 ARTIFACTS = '/v2/local/modules/user-defined/artifacts'
 MIB = 1024 * 1024
-PIECES = ('fleet', 'uri', 'upload')
+PIECES = ('fleet', 'uri', 'upload', 'scale')
+CALLBACKS = os.path.join(REPO, 'tests', 'bench', 'callback_plugins')
 
-TARGETS = dict(first_deploy_s=75.0, rerun_s=15.0, check_s=15.0, uri_ratio=0.7, upload_peak_mib=100.0, curl_factor=1.3)
+TARGETS = dict(first_deploy_f=2.0, rerun_f=0.35, check_f=0.35, uri_ratio=0.7, upload_peak_mib=100.0, curl_factor=1.3)
 
 
 class BenchError(Exception):
@@ -178,17 +188,35 @@ class Ansible(object):
             ANSIBLE_STDOUT_CALLBACK='default',
             ANSIBLE_NOCOLOR='1',
             ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+            ANSIBLE_CALLBACKS_ENABLED='bench_task_times',
         )
+        self.ansible_bin = os.path.join(bindir, 'ansible')
         self.count = 0
+
+    def floor(self, inventory):
+        """F: wall seconds of `ansible -m ansible.builtin.ping` on every host of the inventory, with the same forks."""
+        self.count += 1
+        log_path = os.path.join(self.work, 'run-%02d-floor.log' % self.count)
+        with open(log_path, 'wb') as log:
+            started = time.monotonic()
+            proc = subprocess.run([self.ansible_bin, 'all', '-i', inventory, '-m', 'ansible.builtin.ping'], cwd=self.work,
+                                  env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, check=False)
+            wall = time.monotonic() - started
+        if proc.returncode != 0:
+            raise BenchError('floor: ansible ping exited with %d; see %s' % (proc.returncode, log_path))
+        return round(wall, 2)
 
     def run(self, label, playbook, inventory, extra_vars_file, args=(), watch=None):
         """Run a playbook; returns wall seconds and the PLAY RECAP totals. Raises BenchError when it fails."""
         self.count += 1
         log_path = os.path.join(self.work, 'run-%02d-%s.log' % (self.count, label))
         cmd = [self.playbook_bin, '-i', inventory, '-e', '@' + extra_vars_file] + list(args) + [playbook]
+        times_path = log_path[:-4] + '-tasks.json'
+        env = dict(self.env, BENCH_TASK_TIMES=times_path)
         with open(log_path, 'wb') as log:
             started = time.monotonic()
-            proc = subprocess.Popen(cmd, cwd=self.work, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(cmd, cwd=self.work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
             watcher = watch(proc.pid) if watch else None
             proc.wait()
             wall = time.monotonic() - started
@@ -198,7 +226,18 @@ class Ansible(object):
             text = handle.read()
         if proc.returncode != 0:
             raise BenchError('%s: ansible-playbook exited with %d; see %s' % (label, proc.returncode, log_path))
-        return dict(wall_s=round(wall, 2), recap=recap(text), log=log_path)
+        return dict(wall_s=round(wall, 2), recap=recap(text), log=log_path, slowest=slowest_tasks(times_path))
+
+
+def slowest_tasks(path, count=6):
+    """The slowest tasks of a run (bench_task_times callback): ``[[seconds, name, results]]``."""
+    try:
+        with open(path) as handle:
+            tasks = json.load(handle)['tasks']
+    except (OSError, ValueError, KeyError):
+        return []
+    tasks.sort(key=lambda task: -task['seconds'])
+    return [[task['seconds'], task['name'].split(' : ', 1)[-1][:70], task['results']] for task in tasks[:count]]
 
 
 def recap(text):
@@ -256,14 +295,19 @@ def bench_fleet(args, collection, out):
             inventory = emu.inventory(os.path.join(work, 'inventory.yml'))
             extra = role_vars(work, emu, small_package())
             row = dict(run=run + 1, emulator_startup_s=round(emu.startup_s, 2), load_before=load())
+            row['floor_s'] = ansible.floor(inventory)
+            print('fleet run %d floor %7.1f s  (ansible -m ping, %d hosts, forks %d)  load %s'
+                  % (run + 1, row['floor_s'], len(emu.nodes), args.forks, load()), flush=True)
             for step, extra_args in (('first', ()), ('rerun', ()), ('check', ('--check',))):
                 mark = emu.log_mark()
                 result = ansible.run('fleet-%s' % step, playbook, inventory, extra, extra_args)
                 result.update(count_requests(emu.requests_since(mark)))
                 row[step] = result
-                print('fleet run %d %-5s %7.1f s  %5d requests (%d writes)  changed=%s  load %s'
-                      % (run + 1, step, result['wall_s'], result['requests'], result['writes'],
-                         result['recap'].get('changed'), load()), flush=True)
+                print('fleet run %d %-5s %7.1f s = %.2f F  %5d requests (%d GETs, %d writes)  changed=%s  load %s'
+                      % (run + 1, step, result['wall_s'], result['wall_s'] / row['floor_s'], result['requests'],
+                         result['gets'], result['writes'], result['recap'].get('changed'), load()), flush=True)
+                for seconds, name, results in result['slowest']:
+                    print('    %6.2f s  %-70s %s' % (seconds, name, results), flush=True)
             runs.append(row)
         finally:
             emu.stop()
@@ -453,6 +497,76 @@ class TreePeakRSS(object):
         return round(self.peak_kib / 1024.0, 1)
 
 
+class ControllerRSS(object):
+    """The controller's memory during a playbook: samples ansible-playbook (``root_pid``) and its workers;
+    ``peak_mib`` is the largest sum of their proportional set sizes (Pss: a page shared by forked workers counts once
+    in all) at one sample, ``main_mib`` the main process's own peak resident size (VmHWM)."""
+
+    def __init__(self, root_pid, interval=0.2):
+        self.root_pid = root_pid
+        self.interval = interval
+        self.peak_kib = 0
+        self.main_kib = 0
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _status(pid, field):
+        try:
+            with open('/proc/%d/status' % pid) as handle:
+                for line in handle:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    @staticmethod
+    def _pss(pid):
+        try:
+            with open('/proc/%d/smaps_rollup' % pid) as handle:
+                for line in handle:
+                    if line.startswith('Pss:'):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def _sample(self):
+        parents = {}
+        for entry in os.listdir('/proc'):
+            if entry.isdigit():
+                stat = TreePeakRSS._read('/proc/%s/stat' % entry)
+                if stat:
+                    parents[int(entry)] = int(stat[stat.rindex(b')') + 2:].split()[1])
+        tree = set([self.root_pid])
+        grew = True
+        while grew:
+            more = set(pid for pid, parent in parents.items() if parent in tree and pid not in tree)
+            tree |= more
+            grew = bool(more)
+        self.peak_kib = max(self.peak_kib, sum(self._pss(pid) for pid in tree))
+        self.main_kib = max(self.main_kib, self._status(self.root_pid, 'VmHWM:'))
+
+    def _run(self):
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def stop(self):
+        self._stop.set()
+        self.thread.join()
+
+    @property
+    def peak_mib(self):
+        return round(self.peak_kib / 1024.0, 1)
+
+    @property
+    def main_mib(self):
+        return round(self.main_kib / 1024.0, 1)
+
+
 FLOOR_PLAYBOOK = '''---
 - name: Ansible's floor, one trivial task
   hosts: all
@@ -559,6 +673,50 @@ def bench_upload(args, collection, out):
             shutil.rmtree(work, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- piece: scale
+
+def bench_scale(args, collection, out):
+    """The fleet at two sizes in one run: the small one (CLUSTERS x NODES) and the large one."""
+    playbook = os.path.join(collection, 'playbooks', 'deploy.yml')
+    sizes = []
+    for clusters, nodes in ((args.clusters, args.nodes), (args.scale_clusters, args.scale_nodes)):
+        work = tempfile.mkdtemp(prefix='bench-scale-')
+        emu = Emulator(work, [('c%d' % (k + 1), nodes) for k in range(clusters)]).start()
+        try:
+            ansible = Ansible(work, collection, args.forks)
+            inventory = emu.inventory(os.path.join(work, 'inventory.yml'))
+            extra = role_vars(work, emu, small_package())
+            row = dict(clusters=clusters, nodes_per_cluster=nodes, nodes=len(emu.nodes), load_before=load(),
+                       emulator_startup_s=round(emu.startup_s, 2))
+            row['floor_s'] = ansible.floor(inventory)
+            print('scale %d x %d floor %7.1f s  load %s' % (clusters, nodes, row['floor_s'], load()), flush=True)
+            for step in ('first', 'rerun'):
+                watchers = []
+
+                def watch(pid):
+                    watchers.append(ControllerRSS(pid))
+                    return watchers[-1]
+
+                mark = emu.log_mark()
+                result = ansible.run('scale-%s' % step, playbook, inventory, extra, watch=watch)
+                result.update(count_requests(emu.requests_since(mark)))
+                result.update(controller_peak_mib=watchers[0].peak_mib, controller_main_mib=watchers[0].main_mib)
+                row[step] = result
+                print('scale %d x %d %-5s %7.1f s = %.2f F  %5d requests (%d GETs, %d writes)  controller peak %.0f MiB '
+                      '(main process %.0f MiB)  load %s'
+                      % (clusters, nodes, step, result['wall_s'], result['wall_s'] / row['floor_s'], result['requests'],
+                         result['gets'], result['writes'], result['controller_peak_mib'], result['controller_main_mib'],
+                         load()), flush=True)
+                for seconds, name, results in result['slowest']:
+                    print('    %6.2f s  %-70s %s' % (seconds, name, results), flush=True)
+            sizes.append(row)
+        finally:
+            emu.stop()
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+    out['scale'] = dict(sizes=sizes)
+
+
 # ---------------------------------------------------------------- the table
 
 def med(rows, *keys):
@@ -581,16 +739,41 @@ def table(out):
         fleet = out['fleet']
         runs = fleet['runs']
         size = '%d x %d' % (fleet['clusters'], fleet['nodes_per_cluster'])
-        for step, label, target in (('first', 'first deploy', TARGETS['first_deploy_s']),
-                                    ('rerun', 'idempotent re-run', TARGETS['rerun_s']),
-                                    ('check', '--check (deployed)', TARGETS['check_s'])):
-            wall = med(runs, step, 'wall_s')
-            details = '%d requests, %d writes, changed=%s' % (
-                med(runs, step, 'requests'), max(r[step]['writes'] for r in runs),
-                max(r[step]['recap'].get('changed', 0) for r in runs))
-            add('%s %s' % (size, label), '%.1f s' % wall, '<= %.0f s' % target, wall <= target, details)
-        bad = [r['run'] for r in runs if r['rerun']['writes'] or r['rerun']['recap'].get('changed') or r['check']['writes']]
-        add('%s re-run and --check: no write, no change' % size, 'runs %s' % (bad or 'all clean'), '0 writes', not bad)
+        floor = med(runs, 'floor_s')
+        add('%s floor F (ansible -m ping, every host)' % size, '%.1f s' % floor, '-', True, 'forks %d' % out['forks'])
+        for step, label, target in (('first', 'first deploy', TARGETS['first_deploy_f']),
+                                    ('rerun', 'idempotent re-run', TARGETS['rerun_f']),
+                                    ('check', '--check (deployed)', TARGETS['check_f'])):
+            # each run's time over the floor of the same run, then the median of those ratios
+            ratio = statistics.median(r[step]['wall_s'] / r['floor_s'] for r in runs)
+            details = '%.1f s; %d requests (%d GETs), %d writes, changed=%s' % (
+                med(runs, step, 'wall_s'), med(runs, step, 'requests'), med(runs, step, 'gets'),
+                max(r[step]['writes'] for r in runs), max(r[step]['recap'].get('changed', 0) for r in runs))
+            add('%s %s' % (size, label), '%.2f F' % ratio, '<= %.2f F' % target, ratio <= target, details)
+        expected = fleet['clusters'] * fleet['nodes_per_cluster'] + fleet['clusters']
+        bad = [r['run'] for r in runs if r['rerun']['writes'] or r['rerun']['recap'].get('changed') or r['check']['writes']
+               or r['rerun']['gets'] != expected]
+        add('%s re-run: N + C GETs, no write, no change' % size, 'runs %s' % (bad or 'all clean'),
+            '%d GETs, 0 writes' % expected, not bad)
+    if 'scale' in out:
+        small, large = out['scale']['sizes']
+        factor = float(large['nodes']) / small['nodes']
+        for step, label in (('first', 'first deploy'), ('rerun', 'no-op re-run')):
+            grown = large[step]['wall_s'] / small[step]['wall_s']
+            add('%d nodes %s / %d nodes' % (large['nodes'], label, small['nodes']), '%.2f x' % grown, '<= %.0f x' % factor,
+                grown <= factor, '%.1f s (%.2f F) vs %.1f s (%.2f F)' % (
+                    large[step]['wall_s'], large[step]['wall_s'] / large['floor_s'],
+                    small[step]['wall_s'], small[step]['wall_s'] / small['floor_s']))
+        for row in (small, large):
+            expected = row['nodes'] + row['clusters']
+            ok = row['rerun']['gets'] == expected and row['rerun']['writes'] == 0
+            add('%d nodes no-op: N + C GETs, no write' % row['nodes'], '%d GETs, %d writes' % (row['rerun']['gets'], row['rerun']['writes']),
+                '%d GETs, 0 writes' % expected, ok, 'first deploy %d requests (%d writes)' % (row['first']['requests'], row['first']['writes']))
+            add('%d nodes controller peak memory' % row['nodes'], '%.0f MiB' % row['first']['controller_peak_mib'], '-', True,
+                'ansible-playbook and its workers at once, Pss (main process alone %.0f MiB); re-run %.0f MiB'
+                % (row['first']['controller_main_mib'], row['rerun']['controller_peak_mib']))
+        add('%d nodes floor F / %d nodes floor F' % (large['nodes'], small['nodes']),
+            '%.2f x' % (large['floor_s'] / small['floor_s']), '-', True, '%.1f s vs %.1f s' % (large['floor_s'], small['floor_s']))
     if 'uri' in out:
         runs = out['uri']['runs']
         role, naive = med(runs, 'role', 'wall_s'), med(runs, 'naive', 'wall_s')
@@ -603,7 +786,8 @@ def table(out):
         floor, curl, module = med(runs, 'floor', 'wall_s'), med(runs, 'curl', 'wall_s'), med(runs, 'module', 'wall_s')
         limit = floor + TARGETS['curl_factor'] * curl
         add('%d MiB via redis_module_artifact' % out['upload']['size_mib'], '%.2f s' % module, '<= %.2f s' % limit, module <= limit,
-            'floor %.2f s + %.1f x curl %.2f s' % (floor, TARGETS['curl_factor'], curl))
+            'floor (one uri task) %.2f s + %.1f x curl %.2f s; module = floor + %.2f x curl'
+            % (floor, TARGETS['curl_factor'], curl, (module - floor) / curl))
         peak = max(r['module']['peak_rss_mib'] for r in runs)
         add('%d MiB upload: module peak RSS' % out['upload']['size_mib'], '%.1f MiB' % peak,
             '<= %.0f MiB' % TARGETS['upload_peak_mib'], peak <= TARGETS['upload_peak_mib'], 'max over runs, module process tree')
@@ -617,7 +801,8 @@ def table(out):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--only', default=','.join(PIECES), help='comma-separated pieces: %s' % ', '.join(PIECES))
+    parser.add_argument('--only', default='fleet,uri,upload',
+                        help='comma-separated pieces: %s (default: all but scale, which takes long)' % ', '.join(PIECES))
     parser.add_argument('--collection', default=os.environ.get('REDISOPS_BENCH_COLLECTION') or REPO,
                         help='checkout of the collection to measure (default: this one; env REDISOPS_BENCH_COLLECTION)')
     parser.add_argument('--runs', type=int, default=3, help='runs of each piece; the table shows medians')
@@ -625,6 +810,8 @@ def main(argv=None):
     parser.add_argument('--clusters', type=int, default=10)
     parser.add_argument('--nodes', type=int, default=10, help='nodes per cluster (fleet piece)')
     parser.add_argument('--size-mib', type=int, default=400, help='package size (upload piece)')
+    parser.add_argument('--scale-clusters', type=int, default=100, help='clusters of the large fleet (scale piece)')
+    parser.add_argument('--scale-nodes', type=int, default=10, help='nodes per cluster of the large fleet (scale piece)')
     parser.add_argument('--keep', action='store_true', help='keep the work directories (logs, emulator state)')
     parser.add_argument('--strict', action='store_true', help='exit 1 when a target is missed')
     args = parser.parse_args(argv)
@@ -644,7 +831,7 @@ def main(argv=None):
           flush=True)
     try:
         for piece in pieces:
-            {'fleet': bench_fleet, 'uri': bench_uri, 'upload': bench_upload}[piece](args, collection, out)
+            {'fleet': bench_fleet, 'uri': bench_uri, 'upload': bench_upload, 'scale': bench_scale}[piece](args, collection, out)
     except BenchError as exc:
         sys.stderr.write('benchmark failed: %s\n' % exc)
         return 2
