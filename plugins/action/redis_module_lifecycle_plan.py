@@ -11,6 +11,10 @@ client with its retries, TLS settings, hints and redaction), decides what each c
 (plugin_utils._lifecycle), and, when something must be uploaded, checks each node that needs a
 package (architecture and OS from GET /v1/nodes) and each cluster's allow_modules_upload, before
 anything is written anywhere. Nothing is written.
+
+With ``mode: restore`` (the role's end of a run with ``module_lifecycle_allow_uploads: temporary``), it sets
+``allow_modules_upload`` back to false on the clusters it is given, all at once on the same pool of threads: one task
+for the batch rather than a module run per cluster.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,7 +32,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils import _ar
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import RedisEnterpriseError
 from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes import identify_node
-from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import upload_limit_mb, upload_setting
+from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import apply_setting, upload_limit_mb, upload_setting
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import checks, items, plan, report, upgrades
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import role_argument_error, role_environment_warnings
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
@@ -40,8 +44,9 @@ NOTHING_CHANGED = 'Nothing was changed.'
 DOWNLOAD_KEYS = frozenset(['url'] + list(items.DOWNLOAD_ONLY))
 
 PLAN_ARGUMENT_SPEC = dict(
-    mode=dict(type='str', choices=['apply', 'report'], default='apply'),
-    nodes=dict(type='list', elements='dict', required=True),
+    mode=dict(type='str', choices=['apply', 'report', 'restore'], default='apply'),
+    nodes=dict(type='list', elements='dict', default=[]),
+    restore=dict(type='list', elements='dict', default=[]),
     artifacts=dict(type='list', elements='dict', default=[]),
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     package_cache=dict(type='str', default=''),
@@ -118,6 +123,9 @@ class ActionModule(ActionBase):
         if args['read'] and problem:
             return self._fail(result, [problem])
 
+        if args['mode'] == 'restore':
+            return self._restore(args['restore'], result)
+
         if args['mode'] == 'report':
             cluster_reads, node_reads = self._reads(args, nodes)
             status = report.drift(nodes, cluster_reads, node_reads)
@@ -162,6 +170,36 @@ class ActionModule(ActionBase):
             ', '.join(pkg['label'] for pkg in present) or '-', ', '.join(entry['label'] for entry in absent) or '-',
             'something to do' if run['work'] else 'nothing to do')
         return result
+
+    def _restore(self, targets, result):
+        """Set allow_modules_upload back to false on every cluster of ``targets`` ([{cluster, url}]), at once."""
+        check_mode = bool(self._task.check_mode)
+        done = run_parallel(dict((target['cluster'], self._restore_job(target['url'], check_mode)) for target in targets))
+        restored, problems = [], []
+        for target in targets:
+            outcome = done[target['cluster']]
+            if 'error' in outcome:
+                problems.append('cluster %s (via %s): %s' % (target['cluster'], target['url'], outcome['error']))
+            else:
+                restored.append(dict(outcome['value'], cluster=target['cluster']))
+        result.update(restored=restored, changed=any(item['changed'] for item in restored))
+        if problems:
+            result.update(failed=True, msg='allow_modules_upload could not be set back to false: %s. Set it on those '
+                          'clusters (PUT /v1/cluster {"allow_modules_upload": false}, or redisops.custom_modules.'
+                          'redis_cluster_upload_gate with allowed: false).' % '; '.join(problems))
+        else:
+            result['msg'] = 'allow_modules_upload %sfalse on %s' % ('would be ' if check_mode else '',
+                                                                    ', '.join(item['cluster'] for item in restored) or '-')
+        return result
+
+    def _restore_job(self, url, check_mode):
+        def job():
+            client = self._client(url)
+            try:
+                return apply_setting(client, False, check_mode)
+            finally:
+                client.close()
+        return job
 
     @staticmethod
     def _fail(result, problems):

@@ -29,14 +29,25 @@ description:
   - With O(read=false) (the role's C(module_lifecycle_run_from=node)), the reads are taken from O(cluster_reads) and
     O(node_reads) instead, made by M(redisops.custom_modules.redis_user_module_info) and
     M(redisops.custom_modules.redis_module_artifact_info) on the nodes.
-  - Never writes anything. Sets the fact C(_module_lifecycle_run), the plan the role's next steps follow.
+  - Never writes anything in modes V(apply) and V(report). Returns the plan the role's next steps follow.
+  - With O(mode=restore), sets C(allow_modules_upload) back to false on each cluster of O(restore) (C(GET /v1/cluster),
+    then C(PUT /v1/cluster) where it is true), all clusters at once on the same pool of threads; the role's end of a
+    run with C(module_lifecycle_allow_uploads=temporary) from the controller. A cluster that cannot be set fails the
+    task, naming it. In check mode nothing is sent.
 author:
   - redisops maintainers (@redisops)
 extends_documentation_fragment:
   - redisops.custom_modules._connection
-  - redisops.custom_modules._attributes.CHECK_MODE_READ_ONLY
   - redisops.custom_modules._attributes.ACTIONGROUP_REDIS
 attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return a changed status prediction without modifying the cluster.
+    support: full
+    details:
+      - Modes V(apply) and V(report) only read; with O(mode=restore), nothing is sent in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or would change in C(check_mode)) when run in diff mode.
+    support: none
   action:
     description: Indicates this has a corresponding action plugin so some parts of the work happen on the controller.
     support: full
@@ -45,17 +56,27 @@ attributes:
 options:
   mode:
     description:
-      - V(apply) checks the items and plans the writes; V(report) only reads and returns the drift report in RV(status).
+      - V(apply) checks the items and plans the writes; V(report) only reads and returns the drift report in RV(status);
+        V(restore) sets C(allow_modules_upload) back to false on the clusters of O(restore).
     type: str
-    choices: [apply, report]
+    choices: [apply, report, restore]
     default: apply
   nodes:
     description:
       - The nodes of the batch, in play order, each C(host) (inventory name), C(cluster) (its cluster's name;
         V(default) when empty) and C(url) (its REST API). O(url) is not used.
+      - Required by O(mode=apply) and O(mode=report).
     type: list
     elements: dict
-    required: true
+    default: []
+  restore:
+    description:
+      - With O(mode=restore), the clusters to set back, each C(cluster) (its name) and C(url) (the REST API of one of
+        its nodes), as the role's C(lifecycle_todo('restore')) gives them.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.2.0
   artifacts:
     description: The role's C(module_lifecycle_artifacts), as meta/argument_specs.yml of the role checked them.
     type: list
@@ -155,4 +176,27 @@ lines:
   returned: with O(mode=report)
   type: list
   elements: str
+downloads:
+  description: The packages of items with C(url), as fetched into the package cache.
+  returned: with O(mode=apply), when an item has C(url)
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample:
+    - url: https://artifacts.example.com/redis-modules/hello-1.0.0.zip
+      checksum: sha256:9f2c4e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d
+      path: /home/deploy/.cache/redisops.custom_modules/packages/sha256/9f2c4e0d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d/hello-1.0.0.zip
+      downloaded: true
+restored:
+  description: With O(mode=restore), each cluster's C(allow_modules_upload) before and after.
+  returned: with O(mode=restore)
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample:
+    - cluster: eu-prod
+      previous: true
+      allowed: false
+      supported: true
+      changed: true
 """

@@ -63,6 +63,10 @@ class FakeFleet(object):
                 self._log('list_nodes')
                 return fleet.nodes
 
+            def set_allow_modules_upload(self, value):
+                self._log('set_allow_modules_upload')
+                return {'allow_modules_upload': value}
+
             def close(self):
                 pass
         return Client()
@@ -74,14 +78,14 @@ def inspect(src):
     return Package(**PACKAGE)
 
 
-def run_action(fleet, args, monkeypatch):
+def run_action(fleet, args, monkeypatch, check_mode=False):
     monkeypatch.setattr(plan_action._client, 'Client', fleet.client)
     task = mock.MagicMock()
     base = dict(nodes=NODES, username='admin', password='s3cret-pw', ca_path='/ca.pem')
     base.update(args)
     task.args = dict((key, value) for key, value in base.items() if value is not None)
     task.async_val = 0
-    task.check_mode = False
+    task.check_mode = check_mode
     action = plan_action.ActionModule(task, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), None)
     action._inspect = inspect
     return action.run(task_vars={})
@@ -244,3 +248,34 @@ def test_a_refused_url_is_a_read_problem(monkeypatch):
     action = plan_action.ActionModule(task, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), None)
     result = action.run(task_vars={})
     assert result['failed'] and 'node c1-node2 (http://10.0.0.2:9443): url http://10.0.0.2:9443 is not https' in result['msg']
+
+
+RESTORE = [dict(cluster='c1', via='c1-node1', url='https://10.0.0.1:9443'), dict(cluster='c2', via='c2-node1', url='https://10.0.1.1:9443')]
+
+
+def test_restore_sets_every_cluster_back_at_once(monkeypatch):
+    fleet = FakeFleet(allow=True)
+    result = run_action(fleet, dict(mode='restore', nodes=None, restore=RESTORE), monkeypatch)
+    assert not result.get('failed') and result['changed'], result
+    assert [(r['cluster'], r['previous'], r['allowed'], r['changed']) for r in result['restored']] == [
+        ('c1', True, False, True), ('c2', True, False, True)]
+    assert sorted(fleet.calls) == sorted([(t['url'], m) for t in RESTORE for m in ('get_cluster', 'set_allow_modules_upload')])
+    assert result['msg'] == 'allow_modules_upload false on c1, c2'
+
+
+def test_restore_in_check_mode_and_when_already_false_sends_no_write(monkeypatch):
+    fleet = FakeFleet(allow=True)
+    result = run_action(fleet, dict(mode='restore', nodes=None, restore=RESTORE), monkeypatch, check_mode=True)
+    assert result['changed'] and 'would be false' in result['msg']
+    assert [call for call in fleet.calls if call[1] != 'get_cluster'] == []
+    fleet = FakeFleet(allow=False)
+    result = run_action(fleet, dict(mode='restore', nodes=None, restore=RESTORE), monkeypatch)
+    assert not result['changed'] and [call for call in fleet.calls if call[1] != 'get_cluster'] == []
+
+
+def test_a_cluster_that_cannot_be_restored_is_named_and_the_others_are_restored(monkeypatch):
+    fleet = FakeFleet(allow=True, fail={'https://10.0.1.1:9443': True})
+    result = run_action(fleet, dict(mode='restore', nodes=None, restore=RESTORE), monkeypatch)
+    assert result['failed'] and 'cluster c2 (via https://10.0.1.1:9443): ' in result['msg'] and 'cannot connect' in result['msg']
+    assert 'redis_cluster_upload_gate with allowed: false' in result['msg'] and 's3cret-pw' not in result['msg']
+    assert [r['cluster'] for r in result['restored']] == ['c1']
