@@ -87,7 +87,7 @@ docs-check: venv link
 	for m in redis_user_module redis_user_module_info redis_module_artifact redis_module_artifact_info \
 	         redis_cluster_upload_gate redis_module_lifecycle_plan redis_database_module_upgrade; do \
 	  $(BIN)/ansible-doc -t module redisops.custom_modules.$$m >/dev/null; done
-	for f in lifecycle_clusters lifecycle_idle lifecycle_record lifecycle_todo lifecycle_summary; do \
+	for f in lifecycle_clusters lifecycle_idle lifecycle_nodes lifecycle_record lifecycle_todo lifecycle_summary; do \
 	  $(BIN)/ansible-doc -t filter redisops.custom_modules.$$f >/dev/null; done
 	$(BIN)/ansible-doc -t lookup redisops.custom_modules.module_package >/dev/null
 	$(BIN)/ansible-doc -t role redisops.custom_modules.module_lifecycle >/dev/null

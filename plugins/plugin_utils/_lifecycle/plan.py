@@ -133,3 +133,38 @@ def last_listing(results):
     """The node's keys as the last result that listed them reports (after its write), or None."""
     listings = [res['artifacts'] for res in results if isinstance(res.get('artifacts'), list) and not res.get('failed')]
     return keys_of(listings[-1]) if listings else None
+
+
+# The role's defaults (roles/module_lifecycle/defaults/main.yml and vars/main.yml) for the variables that place a node.
+NODE_URL_DEFAULT = 'https://%s:9443'    # module_lifecycle_node_url: https://{{ ansible_host | default(inventory_hostname) }}:9443
+LOCAL_URL_DEFAULT = 'https://localhost:9443'
+RUN_FROM_DEFAULT = 'controller'
+
+
+def inventory_nodes(hosts, hostvars, here):
+    """``{'nodes': [{host, cluster, url}], 'uniform': bool}``: each host's cluster and API address, read from the
+    inventory (``hostvars``, the role's defaults where a host sets nothing), without a task on every host.
+
+    ``hostvars`` hold what the inventory, its group and host variables and the extra variables set; not the play's
+    ``vars`` nor the role's parameters. So the result is only used when it agrees with ``here``, the node of the host
+    running the task as the role itself resolves it in that host's context (every variable, every level):
+    ``uniform`` is then true. Otherwise the role asks every host (a task per host), as it always did.
+    """
+    nodes = []
+    for host in hosts:
+        found = hostvars[host]
+
+        def value(name, default=None):
+            got = found[name] if name in found else None
+            return default if got is None or got == '' else got
+
+        on_controller = value('module_lifecycle_run_from', RUN_FROM_DEFAULT) == 'controller'
+        if on_controller:
+            url = value('module_lifecycle_node_url', NODE_URL_DEFAULT % value('ansible_host', host))
+        else:
+            url = value('module_lifecycle_local_url', LOCAL_URL_DEFAULT)
+        nodes.append(dict(host=str(host), cluster=str(value('module_lifecycle_cluster', DEFAULT_CLUSTER)), url=str(url)))
+    mine = [node for node in nodes if node['host'] == str(here.get('host'))]
+    wanted = dict(host=str(here.get('host')), cluster=str(here.get('cluster') or DEFAULT_CLUSTER), url=str(here.get('url')))
+    return dict(nodes=nodes, uniform=bool(mine) and mine[0] == wanted)
+

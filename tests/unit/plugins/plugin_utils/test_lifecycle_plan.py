@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The read pass: the batch in clusters, the run it plans (plugin_utils._lifecycle.plan), as tables of cases."""
 
+import os
+
 import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import items, plan, report
@@ -65,3 +67,48 @@ def test_plan_absent_item_is_work_only_when_listed():
     run = plan.plan([], absent, nodes('c1:a,b'), *reads([obj('hello', 20000)]), prune=False)
     assert run['work'] is False
     assert '  hello ? (10000): absent (no module object, no artifact)' in report.summary(run)
+
+
+class HostVars(dict):
+    """hostvars as a filter sees them: host name -> that host's variables (a mapping)."""
+
+
+@pytest.mark.parametrize('variables, here, nodes, uniform', [
+    # the inventory sets cluster and url: they agree with what the role resolves on the first host
+    ({'a': {'module_lifecycle_cluster': 'c1', 'module_lifecycle_node_url': 'https://10.0.0.1:9443'},
+      'b': {'module_lifecycle_cluster': 'c1', 'module_lifecycle_node_url': 'https://10.0.0.2:9443'}},
+     dict(host='a', cluster='c1', url='https://10.0.0.1:9443'),
+     [('a', 'c1', 'https://10.0.0.1:9443'), ('b', 'c1', 'https://10.0.0.2:9443')], True),
+    # the role's defaults: ansible_host (else the inventory name), cluster "default"
+    ({'a': {'ansible_host': '10.0.0.1'}, 'b': {}}, dict(host='a', cluster='', url='https://10.0.0.1:9443'),
+     [('a', 'default', 'https://10.0.0.1:9443'), ('b', 'default', 'https://b:9443')], True),
+    # run_from node: the local url
+    ({'a': {'module_lifecycle_run_from': 'node'}, 'b': {'module_lifecycle_run_from': 'node',
+                                                         'module_lifecycle_local_url': 'https://127.0.0.1:9443'}},
+     dict(host='a', cluster='default', url='https://localhost:9443'),
+     [('a', 'default', 'https://localhost:9443'), ('b', 'default', 'https://127.0.0.1:9443')], True),
+    # the play (or the role's parameters) set the cluster: hostvars do not hold it, the role asks every host
+    ({'a': {}, 'b': {}}, dict(host='a', cluster='prod-eu', url='https://a:9443'),
+     [('a', 'default', 'https://a:9443'), ('b', 'default', 'https://b:9443')], False),
+    ({'a': {'ansible_host': '10.0.0.1'}}, dict(host='a', cluster='default', url='https://a.mgmt:9443'),
+     [('a', 'default', 'https://10.0.0.1:9443')], False),
+])
+def test_inventory_nodes(variables, here, nodes, uniform):
+    got = plan.inventory_nodes(list(variables), HostVars(variables), here)
+    assert [(n['host'], n['cluster'], n['url']) for n in got['nodes']] == nodes
+    assert got['uniform'] is uniform
+
+
+def test_inventory_nodes_use_the_roles_defaults():
+    """The defaults inventory_nodes assumes are those of the role's defaults/main.yml and vars/main.yml."""
+    import yaml
+    role = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'module_lifecycle')
+    with open(os.path.join(role, 'defaults', 'main.yml')) as handle:
+        defaults = yaml.safe_load(handle)
+    with open(os.path.join(role, 'vars', 'main.yml')) as handle:
+        role_vars = yaml.safe_load(handle)
+    assert defaults['module_lifecycle_node_url'] == 'https://{{ ansible_host | default(inventory_hostname) }}:9443'
+    assert plan.NODE_URL_DEFAULT == 'https://%s:9443'
+    assert defaults['module_lifecycle_local_url'] == plan.LOCAL_URL_DEFAULT
+    assert defaults['module_lifecycle_run_from'] == plan.RUN_FROM_DEFAULT
+    assert role_vars['_module_lifecycle_default_cluster'] == plan.DEFAULT_CLUSTER
