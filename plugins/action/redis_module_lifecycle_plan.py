@@ -44,7 +44,8 @@ NOTHING_CHANGED = 'Nothing was changed.'
 DOWNLOAD_KEYS = frozenset(['url'] + list(items.DOWNLOAD_ONLY))
 
 PLAN_ARGUMENT_SPEC = dict(
-    mode=dict(type='str', choices=['apply', 'report', 'restore'], default='apply'),
+    mode=dict(type='str', choices=['apply', 'report', 'restore', 'cluster'], default='apply'),
+    creates=dict(type='list', elements='dict', default=[]),
     nodes=dict(type='list', elements='dict', default=[]),
     restore=dict(type='list', elements='dict', default=[]),
     artifacts=dict(type='list', elements='dict', default=[]),
@@ -125,6 +126,8 @@ class ActionModule(ActionBase):
 
         if args['mode'] == 'restore':
             return self._restore(args['restore'], result)
+        if args['mode'] == 'cluster':
+            return self._create_objects(args['creates'], args['allow_uploads'], result)
 
         if args['mode'] == 'report':
             cluster_reads, node_reads = self._reads(args, nodes)
@@ -170,6 +173,53 @@ class ActionModule(ActionBase):
             ', '.join(pkg['label'] for pkg in present) or '-', ', '.join(entry['label'] for entry in absent) or '-',
             'something to do' if run['work'] else 'nothing to do')
         return result
+
+    def _create_objects(self, creates, allow_uploads, result):
+        """Create the module objects of ``creates`` ([{cluster, url, leader, pkg}]), every cluster at once.
+
+        Each is exactly what redis_user_module does with ``artifact`` (its UserModuleManager, with the collection's
+        client): the result of each is one loop result (``item`` = its entry), as the role's per-host task registers
+        them, for ``lifecycle_record('cluster')``. A failed cluster is a failed result, not a failed task: the role
+        records it as that cluster's error.
+        """
+        from ansible_collections.redisops.custom_modules.plugins.modules import redis_user_module as user_module
+        check_mode = bool(self._task.check_mode)
+        allowed = items.uploads_mode(allow_uploads) in ('true', 'temporary')
+        done = run_parallel(dict((index, self._create_job(user_module, item, allowed, check_mode))
+                                 for index, item in enumerate(creates)))
+        results = []
+        for index, item in enumerate(creates):
+            outcome = done[index]
+            res = outcome['value'] if 'value' in outcome else dict(failed=True, changed=False, msg=outcome['error'])
+            res['item'] = item
+            results.append(res)
+            self._warnings.extend(w for w in res.pop('warnings', None) or [] if w not in self._warnings)
+        result.update(results=results, changed=any(res.get('changed') for res in results),
+                      msg='module objects: %s' % ', '.join('%s %s' % (res['item']['cluster'], 'failed' if res.get('failed')
+                                                                      else 'created' if res.get('changed') else 'present')
+                                                          for res in results))
+        return result
+
+    def _create_job(self, user_module, item, allow_uploads, check_mode):
+        def job():
+            params = dict((name, option.get('default')) for name, option in user_module.argument_spec().items())
+            params.update(self._connection_args)
+            params.update(state='present', artifact=item['pkg']['src'], allow_uploads=allow_uploads, remote_src=False,
+                          timeout=params.get('timeout') or 30)
+            view = _ModuleView(params, check_mode)
+            client = self._client(item['url'])
+            manager = user_module.UserModuleManager(view, client)
+            try:
+                res = manager.run()
+            except RedisEnterpriseError as exc:
+                res = exc.to_result()
+                res.update((key, value) for key, value in manager.uploads.result().items() if key not in exc.extra)
+                res.update(failed=True, changed=False, redis_versions=manager.redis_versions)
+            finally:
+                client.close()
+            res['warnings'] = view.warnings
+            return res
+        return job
 
     def _restore(self, targets, result):
         """Set allow_modules_upload back to false on every cluster of ``targets`` ([{cluster, url}]), at once."""
@@ -354,6 +404,21 @@ class ActionModule(ActionBase):
         problems.extend(checks.gate_problems(run, allow_uploads))
         self._warnings.extend(warnings)
         return problems
+
+
+class _ModuleView(object):
+    """What a module's manager reads of its AnsibleModule (params, check mode, diff, warn), for running one on the
+    controller inside this action."""
+
+    def __init__(self, params, check_mode):
+        self.params = params
+        self.check_mode = check_mode
+        self._diff = False
+        self.warnings = []
+
+    def warn(self, warning):
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
 
 def _as_read(done, field):

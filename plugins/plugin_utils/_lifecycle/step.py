@@ -41,6 +41,8 @@ class Step(object):
 
     name = None
     task_file = None
+    # other task files that run the step (cluster_node.yml: the same step on the nodes, with run_from node)
+    also_in = ()
     doc = None
     todo_options = ()
     record_options = ()

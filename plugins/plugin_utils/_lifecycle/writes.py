@@ -111,6 +111,7 @@ class Check(Step):
 
 class Cluster(Step):
     name, task_file = 'cluster', 'cluster.yml'
+    also_in = ('cluster_node.yml',)
     doc = 'the module objects to create ([{cluster, url, leader, pkg}]), with host those of the clusters it leads'
     todo_options = ('host',)
 
