@@ -26,6 +26,7 @@ class FakeFleet(object):
         self.artifacts = artifacts or {}
         self.fail = fail or {}
         self.allow = allow
+        self.gates = {}
         self.nodes = nodes if nodes is not None else X86
         self.calls = []
         self.lock = threading.Lock()
@@ -40,6 +41,7 @@ class FakeFleet(object):
 
         class Client(object):
             warnings = list(fleet.warnings)
+            base_url = url
 
             def _log(self, method):
                 with fleet.lock:
@@ -57,7 +59,7 @@ class FakeFleet(object):
 
             def get_cluster(self):
                 self._log('get_cluster')
-                return {'allow_modules_upload': fleet.allow}
+                return {'allow_modules_upload': fleet.gates.get(url, fleet.allow)}
 
             def list_nodes(self):
                 self._log('list_nodes')
@@ -65,7 +67,14 @@ class FakeFleet(object):
 
             def set_allow_modules_upload(self, value):
                 self._log('set_allow_modules_upload')
+                fleet.gates[url] = value
                 return {'allow_modules_upload': value}
+
+            def create_user_module(self, metadata):
+                self._log('create_user_module')
+                created = dict(metadata, uid='u-%s' % url)
+                fleet.modules.setdefault(url, []).append(created)
+                return created
 
             def close(self):
                 pass
@@ -279,3 +288,28 @@ def test_a_cluster_that_cannot_be_restored_is_named_and_the_others_are_restored(
     assert result['failed'] and 'cluster c2 (via https://10.0.1.1:9443): ' in result['msg'] and 'cannot connect' in result['msg']
     assert 'redis_cluster_upload_gate with allowed: false' in result['msg'] and 's3cret-pw' not in result['msg']
     assert [r['cluster'] for r in result['restored']] == ['c1']
+
+
+def test_cluster_mode_creates_every_missing_object_at_once_like_the_module(monkeypatch, testmodules):
+    fleet = FakeFleet(allow=False, nodes=[dict(uid=1, addr='10.0.0.1', architecture='x86_64',
+                                               supported_database_versions=[dict(db_type='redis', version='8.2')])])
+    pkg = dict(src=testmodules.v1['path'], key='hello/10000', label='hello 1.0.0 (10000)')
+    creates = [dict(cluster='c1', url='https://10.0.0.1:9443', leader='c1-node1', pkg=pkg),
+               dict(cluster='c2', url='https://10.0.1.1:9443', leader='c2-node1', pkg=pkg)]
+    result = run_action(fleet, dict(mode='cluster', nodes=None, creates=creates, allow_uploads='temporary'), monkeypatch)
+    assert not result.get('failed') and result['changed'], result
+    assert [(r['item']['cluster'], r['changed'], r['allow_modules_upload_changed']) for r in result['results']] == [
+        ('c1', True, True), ('c2', True, True)]
+    assert sorted(url for url, method in fleet.calls if method == 'create_user_module') == sorted(c['url'] for c in creates)
+    assert all(r['module']['module_name'] == 'hello' for r in result['results'])
+
+
+def test_cluster_mode_reports_a_failed_cluster_as_its_result(monkeypatch, testmodules):
+    fleet = FakeFleet(allow=True, fail={'https://10.0.1.1:9443': True})
+    pkg = dict(src=testmodules.v1['path'], key='hello/10000', label='hello 1.0.0 (10000)')
+    creates = [dict(cluster='c2', url='https://10.0.1.1:9443', leader='c2-node1', pkg=pkg)]
+    result = run_action(fleet, dict(mode='cluster', nodes=None, creates=creates, allow_uploads=False), monkeypatch)
+    assert not result.get('failed') and not result['changed']
+    failed = result['results'][0]
+    assert failed['failed'] and 'cannot connect' in failed['msg'] and failed['item']['cluster'] == 'c2'
+    assert 's3cret-pw' not in str(result) and result['msg'] == 'module objects: c2 failed'
