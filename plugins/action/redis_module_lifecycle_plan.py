@@ -194,10 +194,10 @@ class ActionModule(ActionBase):
             res['item'] = item
             results.append(res)
             self._warnings.extend(w for w in res.pop('warnings', None) or [] if w not in self._warnings)
+        outcomes = ['%s %s' % (res['item']['cluster'], 'failed' if res.get('failed') else 'created' if res.get('changed')
+                               else 'present') for res in results]
         result.update(results=results, changed=any(res.get('changed') for res in results),
-                      msg='module objects: %s' % ', '.join('%s %s' % (res['item']['cluster'], 'failed' if res.get('failed')
-                                                                      else 'created' if res.get('changed') else 'present')
-                                                          for res in results))
+                      msg='module objects: %s' % ', '.join(outcomes))
         return result
 
     def _create_job(self, user_module, item, allow_uploads, check_mode):

@@ -167,4 +167,3 @@ def inventory_nodes(hosts, hostvars, here):
     mine = [node for node in nodes if node['host'] == str(here.get('host'))]
     wanted = dict(host=str(here.get('host')), cluster=str(here.get('cluster') or DEFAULT_CLUSTER), url=str(here.get('url')))
     return dict(nodes=nodes, uniform=bool(mine) and mine[0] == wanted)
-

@@ -83,8 +83,8 @@ class HostVars(dict):
     ({'a': {'ansible_host': '10.0.0.1'}, 'b': {}}, dict(host='a', cluster='', url='https://10.0.0.1:9443'),
      [('a', 'default', 'https://10.0.0.1:9443'), ('b', 'default', 'https://b:9443')], True),
     # run_from node: the local url
-    ({'a': {'module_lifecycle_run_from': 'node'}, 'b': {'module_lifecycle_run_from': 'node',
-                                                         'module_lifecycle_local_url': 'https://127.0.0.1:9443'}},
+    ({'a': {'module_lifecycle_run_from': 'node'},
+      'b': {'module_lifecycle_run_from': 'node', 'module_lifecycle_local_url': 'https://127.0.0.1:9443'}},
      dict(host='a', cluster='default', url='https://localhost:9443'),
      [('a', 'default', 'https://localhost:9443'), ('b', 'default', 'https://127.0.0.1:9443')], True),
     # the play (or the role's parameters) set the cluster: hostvars do not hold it, the role asks every host
