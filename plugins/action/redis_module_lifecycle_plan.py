@@ -185,11 +185,20 @@ class ActionModule(ActionBase):
         from ansible_collections.redisops.custom_modules.plugins.modules import redis_user_module as user_module
         check_mode = bool(self._task.check_mode)
         allowed = items.uploads_mode(allow_uploads) in ('true', 'temporary')
-        done = run_parallel(dict((index, self._create_job(user_module, item, allowed, check_mode))
-                                 for index, item in enumerate(creates)))
+        # Each package's module.json, read (and decrypted when vaulted) here, once, as redis_user_module's action plugin
+        # does: the threads only talk to the clusters.
+        metadata = {}
+        for item in creates:
+            src = item['pkg']['src']
+            if src not in metadata:
+                metadata[src] = self._package_metadata(src)
+        jobs = dict((index, self._create_job(user_module, item, metadata[item['pkg']['src']], allowed, check_mode))
+                    for index, item in enumerate(creates) if 'error' not in metadata[item['pkg']['src']])
+        done = run_parallel(jobs)
         results = []
         for index, item in enumerate(creates):
-            outcome = done[index]
+            read = metadata[item['pkg']['src']]
+            outcome = done.get(index) or {'error': read['error']}
             res = outcome['value'] if 'value' in outcome else dict(failed=True, changed=False, msg=outcome['error'])
             res['item'] = item
             results.append(res)
@@ -200,13 +209,25 @@ class ActionModule(ActionBase):
                       msg='module objects: %s' % ', '.join(outcomes))
         return result
 
-    def _create_job(self, user_module, item, allow_uploads, check_mode):
+    def _package_metadata(self, src):
+        """``{'metadata', 'warnings'}`` of the package at ``src`` on the controller, or ``{'error'}``."""
+        try:
+            with controller_package(self._loader, src) as package:
+                return dict(metadata=package.metadata, warnings=list(package.warnings))
+        except ArtifactError as exc:
+            return dict(error='artifact %s' % to_text(exc.msg))
+        except AnsibleError as exc:
+            return dict(error='artifact %s: %s' % (src, to_text(exc)))
+
+    def _create_job(self, user_module, item, package, allow_uploads, check_mode):
         def job():
             params = dict((name, option.get('default')) for name, option in user_module.argument_spec().items())
             params.update(self._connection_args)
-            params.update(state='present', artifact=item['pkg']['src'], allow_uploads=allow_uploads, remote_src=False,
+            params.update(state='present', metadata=package['metadata'], allow_uploads=allow_uploads, remote_src=False,
                           timeout=params.get('timeout') or 30)
             view = _ModuleView(params, check_mode)
+            for warning in package['warnings']:
+                view.warn(warning)
             client = self._client(item['url'])
             manager = user_module.UserModuleManager(view, client)
             try:

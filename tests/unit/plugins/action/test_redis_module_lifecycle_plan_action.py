@@ -95,7 +95,9 @@ def run_action(fleet, args, monkeypatch, check_mode=False):
     task.args = dict((key, value) for key, value in base.items() if value is not None)
     task.async_val = 0
     task.check_mode = check_mode
-    action = plan_action.ActionModule(task, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), None)
+    loader = mock.MagicMock()
+    loader.get_real_file.side_effect = lambda path, decrypt=True: path   # packages that are not vaulted
+    action = plan_action.ActionModule(task, mock.MagicMock(), mock.MagicMock(), loader, mock.MagicMock(), None)
     action._inspect = inspect
     return action.run(task_vars={})
 
@@ -254,7 +256,9 @@ def test_a_refused_url_is_a_read_problem(monkeypatch):
     task = mock.MagicMock()
     task.args = dict(nodes=nodes, username='admin', password='pw')
     task.async_val = 0
-    action = plan_action.ActionModule(task, mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), mock.MagicMock(), None)
+    loader = mock.MagicMock()
+    loader.get_real_file.side_effect = lambda path, decrypt=True: path   # packages that are not vaulted
+    action = plan_action.ActionModule(task, mock.MagicMock(), mock.MagicMock(), loader, mock.MagicMock(), None)
     result = action.run(task_vars={})
     assert result['failed'] and 'node c1-node2 (http://10.0.0.2:9443): url http://10.0.0.2:9443 is not https' in result['msg']
 
@@ -313,3 +317,12 @@ def test_cluster_mode_reports_a_failed_cluster_as_its_result(monkeypatch, testmo
     failed = result['results'][0]
     assert failed['failed'] and 'cannot connect' in failed['msg'] and failed['item']['cluster'] == 'c2'
     assert 's3cret-pw' not in str(result) and result['msg'] == 'module objects: c2 failed'
+
+
+def test_cluster_mode_names_a_package_it_cannot_read_and_sends_nothing(monkeypatch, tmp_path):
+    bad = tmp_path / 'broken.zip'
+    bad.write_bytes(b'not a zip')
+    fleet = FakeFleet()
+    creates = [dict(cluster='c1', url='https://10.0.0.1:9443', leader='c1-node1', pkg=dict(src=str(bad), key='x/1', label='x'))]
+    result = run_action(fleet, dict(mode='cluster', nodes=None, creates=creates), monkeypatch)
+    assert result['results'][0]['failed'] and str(bad) in result['results'][0]['msg'] and fleet.calls == []
