@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover - Ansible controllers are POSIX systems
     fcntl = None
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import MAX_PACKAGE_BYTES
+from ansible_collections.redisops.custom_modules.plugins.module_utils._client import _innermost_reason as _reason
 from ansible_collections.redisops.custom_modules.plugins.module_utils._errors import tls_hint
 
 try:
@@ -376,18 +377,6 @@ def _session(allow_http):
     else:
         session.adapters.pop('http://', None)
     return session
-
-
-def _reason(exc):
-    reason = exc
-    for dummy in range(5):
-        inner = getattr(reason, 'reason', None)
-        if not isinstance(inner, BaseException):
-            inner = reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) else None
-        if inner is None or inner is reason:
-            break
-        reason = inner
-    return str(reason) or type(reason).__name__
 
 
 def _seconds(value):
