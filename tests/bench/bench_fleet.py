@@ -41,6 +41,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -112,6 +113,10 @@ class Emulator(object):
         self.admin = next(u for u in ready['users'] if u['role'] == 'admin')
         return self
 
+    def cpu_s(self):
+        """CPU seconds (user + system, every thread) the emulator has used so far."""
+        return process_cpu_s(self.proc.pid)
+
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -155,6 +160,42 @@ class Emulator(object):
         return [json.loads(line) for line in lines if line.strip()]
 
 
+def process_cpu_s(pid):
+    """utime + stime of a running process, in seconds (0.0 when it cannot be read)."""
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf('SC_CLK_TCK'))
+
+
+class CPU(object):
+    """CPU seconds of a step: the ansible process tree (waited children) and the emulator, measured apart.
+
+    On a machine with few cores both share the CPUs, so the wall time of a run depends on the emulator's cost too;
+    these figures tell the two apart (a real cluster does its share of the work on its own machines).
+    """
+
+    def __init__(self, emu=None):
+        self.emu = emu
+        self.children = self._children()
+        self.emu_before = emu.cpu_s() if emu is not None else 0.0
+
+    @staticmethod
+    def _children():
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def done(self):
+        emulator = (self.emu.cpu_s() - self.emu_before) if self.emu is not None else 0.0
+        return dict(ansible_cpu_s=round(self._children() - self.children, 2), emulator_cpu_s=round(emulator, 2))
+
+
+def cpu_text(figures):
+    return 'cpu: ansible %.1f s, emulator %.1f s' % (figures['ansible_cpu_s'], figures['emulator_cpu_s'])
+
+
 def count_requests(entries):
     return dict(requests=len(entries), gets=sum(1 for e in entries if e['method'] == 'GET'),
                 writes=sum(1 for e in entries if e['method'] != 'GET'))
@@ -194,15 +235,19 @@ class Ansible(object):
         self.ansible_bin = os.path.join(bindir, 'ansible')
         self.count = 0
 
-    def floor(self, inventory):
+    def floor(self, inventory, watch=None):
         """F: wall seconds of `ansible -m ansible.builtin.ping` on every host of the inventory, with the same forks."""
         self.count += 1
         log_path = os.path.join(self.work, 'run-%02d-floor.log' % self.count)
         with open(log_path, 'wb') as log:
             started = time.monotonic()
-            proc = subprocess.run([self.ansible_bin, 'all', '-i', inventory, '-m', 'ansible.builtin.ping'], cwd=self.work,
-                                  env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, check=False)
+            proc = subprocess.Popen([self.ansible_bin, 'all', '-i', inventory, '-m', 'ansible.builtin.ping'], cwd=self.work,
+                                    env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            watcher = watch(proc.pid) if watch else None
+            proc.wait()
             wall = time.monotonic() - started
+            if watcher:
+                watcher.stop()
         if proc.returncode != 0:
             raise BenchError('floor: ansible ping exited with %d; see %s' % (proc.returncode, log_path))
         return round(wall, 2)
@@ -295,17 +340,22 @@ def bench_fleet(args, collection, out):
             inventory = emu.inventory(os.path.join(work, 'inventory.yml'))
             extra = role_vars(work, emu, small_package())
             row = dict(run=run + 1, emulator_startup_s=round(emu.startup_s, 2), load_before=load())
+            cpu = CPU(emu)
             row['floor_s'] = ansible.floor(inventory)
-            print('fleet run %d floor %7.1f s  (ansible -m ping, %d hosts, forks %d)  load %s'
-                  % (run + 1, row['floor_s'], len(emu.nodes), args.forks, load()), flush=True)
+            row['floor_cpu'] = cpu.done()
+            print('fleet run %d floor %7.1f s  (ansible -m ping, %d hosts, forks %d)  %s  load %s'
+                  % (run + 1, row['floor_s'], len(emu.nodes), args.forks, cpu_text(row['floor_cpu']), load()), flush=True)
             for step, extra_args in (('first', ()), ('rerun', ()), ('check', ('--check',))):
                 mark = emu.log_mark()
+                cpu = CPU(emu)
                 result = ansible.run('fleet-%s' % step, playbook, inventory, extra, extra_args)
+                result.update(cpu.done())
                 result.update(count_requests(emu.requests_since(mark)))
                 row[step] = result
-                print('fleet run %d %-5s %7.1f s = %.2f F  %5d requests (%d GETs, %d writes)  changed=%s  load %s'
+                print('fleet run %d %-5s %7.1f s = %.2f F  %5d requests (%d GETs, %d writes)  changed=%s  %s  load %s'
                       % (run + 1, step, result['wall_s'], result['wall_s'] / row['floor_s'], result['requests'],
-                         result['gets'], result['writes'], result['recap'].get('changed'), load()), flush=True)
+                         result['gets'], result['writes'], result['recap'].get('changed'), cpu_text(result), load()),
+                      flush=True)
                 for seconds, name, results in result['slowest']:
                     print('    %6.2f s  %-70s %s' % (seconds, name, results), flush=True)
             runs.append(row)
@@ -688,8 +738,18 @@ def bench_scale(args, collection, out):
             extra = role_vars(work, emu, small_package())
             row = dict(clusters=clusters, nodes_per_cluster=nodes, nodes=len(emu.nodes), load_before=load(),
                        emulator_startup_s=round(emu.startup_s, 2))
-            row['floor_s'] = ansible.floor(inventory)
-            print('scale %d x %d floor %7.1f s  load %s' % (clusters, nodes, row['floor_s'], load()), flush=True)
+            cpu = CPU(emu)
+            floor_memory = []
+
+            def watch_floor(pid):
+                floor_memory.append(ControllerRSS(pid))
+                return floor_memory[-1]
+
+            row['floor_s'] = ansible.floor(inventory, watch=watch_floor)
+            row['floor_cpu'] = cpu.done()
+            row['floor_main_mib'] = floor_memory[0].main_mib
+            print('scale %d x %d floor %7.1f s  (main process %.0f MiB)  %s  load %s'
+                  % (clusters, nodes, row['floor_s'], row['floor_main_mib'], cpu_text(row['floor_cpu']), load()), flush=True)
             for step in ('first', 'rerun'):
                 watchers = []
 
@@ -698,15 +758,17 @@ def bench_scale(args, collection, out):
                     return watchers[-1]
 
                 mark = emu.log_mark()
+                cpu = CPU(emu)
                 result = ansible.run('scale-%s' % step, playbook, inventory, extra, watch=watch)
+                result.update(cpu.done())
                 result.update(count_requests(emu.requests_since(mark)))
                 result.update(controller_peak_mib=watchers[0].peak_mib, controller_main_mib=watchers[0].main_mib)
                 row[step] = result
                 print('scale %d x %d %-5s %7.1f s = %.2f F  %5d requests (%d GETs, %d writes)  controller peak %.0f MiB '
-                      '(main process %.0f MiB)  load %s'
+                      '(main process %.0f MiB)  %s  load %s'
                       % (clusters, nodes, step, result['wall_s'], result['wall_s'] / row['floor_s'], result['requests'],
                          result['gets'], result['writes'], result['controller_peak_mib'], result['controller_main_mib'],
-                         load()), flush=True)
+                         cpu_text(result), load()), flush=True)
                 for seconds, name, results in result['slowest']:
                     print('    %6.2f s  %-70s %s' % (seconds, name, results), flush=True)
             sizes.append(row)
