@@ -160,12 +160,20 @@ class Emulator(object):
         return [json.loads(line) for line in lines if line.strip()]
 
 
+def proc_stat(pid):
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...), as bytes; None when it is gone."""
+    try:
+        with open('/proc/%s/stat' % pid, 'rb') as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    return stat[stat.rindex(b')') + 2:].split() if stat else None
+
+
 def process_cpu_s(pid):
     """utime + stime of a running process, in seconds (0.0 when it cannot be read)."""
-    try:
-        with open('/proc/%d/stat' % pid) as handle:
-            fields = handle.read().rsplit(')', 1)[1].split()
-    except (OSError, IndexError):
+    fields = proc_stat(pid)
+    if not fields:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / float(os.sysconf('SC_CLK_TCK'))
 
@@ -177,10 +185,10 @@ class CPU(object):
     these figures tell the two apart (a real cluster does its share of the work on its own machines).
     """
 
-    def __init__(self, emu=None):
+    def __init__(self, emu):
         self.emu = emu
         self.children = self._children()
-        self.emu_before = emu.cpu_s() if emu is not None else 0.0
+        self.emu_before = emu.cpu_s()
 
     @staticmethod
     def _children():
@@ -188,8 +196,8 @@ class CPU(object):
         return usage.ru_utime + usage.ru_stime
 
     def done(self):
-        emulator = (self.emu.cpu_s() - self.emu_before) if self.emu is not None else 0.0
-        return dict(ansible_cpu_s=round(self._children() - self.children, 2), emulator_cpu_s=round(emulator, 2))
+        return dict(ansible_cpu_s=round(self._children() - self.children, 2),
+                    emulator_cpu_s=round(self.emu.cpu_s() - self.emu_before, 2))
 
 
 def cpu_text(figures):
@@ -519,10 +527,10 @@ class TreePeakRSS(object):
         for entry in os.listdir('/proc'):
             if not entry.isdigit():
                 continue
-            stat = self._read('/proc/%s/stat' % entry)
-            if not stat:
+            fields = proc_stat(entry)
+            if not fields:
                 continue
-            parents[int(entry)] = int(stat[stat.rindex(b')') + 2:].split()[1])
+            parents[int(entry)] = int(fields[1])
             cmdlines[int(entry)] = self._read('/proc/%s/cmdline' % entry) or b''
 
         def under(pid, ancestor_test):
@@ -556,6 +564,20 @@ class TreePeakRSS(object):
     @property
     def peak_mib(self):
         return round(self.peak_kib / 1024.0, 1)
+
+
+class Sampled(object):
+    """A ``watch`` for ``Ansible.floor``/``Ansible.run``: starts ``sampler(pid, *args)`` on the process and keeps it
+    (``.sampler``) for its figures once the run is over."""
+
+    def __init__(self, kind, *args):
+        self.kind = kind
+        self.args = args
+        self.sampler = None
+
+    def __call__(self, pid):
+        self.sampler = self.kind(pid, *self.args)
+        return self.sampler
 
 
 class ControllerRSS(object):
@@ -598,9 +620,9 @@ class ControllerRSS(object):
         parents = {}
         for entry in os.listdir('/proc'):
             if entry.isdigit():
-                stat = TreePeakRSS._read('/proc/%s/stat' % entry)
-                if stat:
-                    parents[int(entry)] = int(stat[stat.rindex(b')') + 2:].split()[1])
+                fields = proc_stat(entry)
+                if fields:
+                    parents[int(entry)] = int(fields[1])
         tree = set([self.root_pid])
         grew = True
         while grew:
@@ -709,16 +731,11 @@ def bench_upload(args, collection, out):
                 raise BenchError('curl upload failed: exit %d, HTTP %s, %s' % (curl.returncode, row['curl']['status'],
                                                                                curl.stderr.decode(errors='replace')[:300]))
             remove_artifact()
-            watchers = []
-
-            def watch(pid):
-                watchers.append(TreePeakRSS(pid, 'AnsiballZ_redis_module_artifact'))
-                return watchers[-1]
-
+            watch = Sampled(TreePeakRSS, 'AnsiballZ_redis_module_artifact')
             mark = emu.log_mark()
             result = ansible.run('upload-module', artifact_book, inventory, extra, watch=watch)
             result.update(count_requests(emu.requests_since(mark)))
-            result['peak_rss_mib'] = watchers[0].peak_mib
+            result['peak_rss_mib'] = watch.sampler.peak_mib
             if result['recap'].get('changed') != 1 or result['writes'] != 1:
                 raise BenchError('the module did not upload the package once (changed=%s, writes=%d); see %s'
                                  % (result['recap'].get('changed'), result['writes'], result['log']))
@@ -750,30 +767,20 @@ def bench_scale(args, collection, out):
             row = dict(clusters=clusters, nodes_per_cluster=nodes, nodes=len(emu.nodes), load_before=load(),
                        emulator_startup_s=round(emu.startup_s, 2))
             cpu = CPU(emu)
-            floor_memory = []
-
-            def watch_floor(pid):
-                floor_memory.append(ControllerRSS(pid))
-                return floor_memory[-1]
-
-            row['floor_s'] = ansible.floor(inventory, watch=watch_floor)
+            watch = Sampled(ControllerRSS)
+            row['floor_s'] = ansible.floor(inventory, watch=watch)
             row['floor_cpu'] = cpu.done()
-            row['floor_main_mib'] = floor_memory[0].main_mib
+            row['floor_main_mib'] = watch.sampler.main_mib
             print('scale %d x %d floor %7.1f s  (main process %.0f MiB)  %s  load %s'
                   % (clusters, nodes, row['floor_s'], row['floor_main_mib'], cpu_text(row['floor_cpu']), load()), flush=True)
             for step in ('first', 'rerun'):
-                watchers = []
-
-                def watch(pid):
-                    watchers.append(ControllerRSS(pid))
-                    return watchers[-1]
-
+                watch = Sampled(ControllerRSS)
                 mark = emu.log_mark()
                 cpu = CPU(emu)
                 result = ansible.run('scale-%s' % step, playbook, inventory, extra, watch=watch)
                 result.update(cpu.done())
                 result.update(count_requests(emu.requests_since(mark)))
-                result.update(controller_peak_mib=watchers[0].peak_mib, controller_main_mib=watchers[0].main_mib)
+                result.update(controller_peak_mib=watch.sampler.peak_mib, controller_main_mib=watch.sampler.main_mib)
                 row[step] = result
                 print('scale %d x %d %-5s %7.1f s = %.2f F  %5d requests (%d GETs, %d writes)  controller peak %.0f MiB '
                       '(main process %.0f MiB)  %s  load %s'
