@@ -35,7 +35,7 @@ from ansible_collections.redisops.custom_modules.plugins.module_utils._nodes imp
 from ansible_collections.redisops.custom_modules.plugins.module_utils._uploads import apply_setting, upload_limit_mb, upload_setting
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import checks, items, plan, report, upgrades
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import role_argument_error, role_environment_warnings
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import controller_package, package_metadata
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import Download, DownloadError, PackageCache
 
 # Threads waiting on the network; a 2-core controller reads 100 nodes in a few of the server's latencies.
@@ -212,8 +212,8 @@ class ActionModule(ActionBase):
     def _package_metadata(self, src):
         """``{'metadata', 'warnings'}`` of the package at ``src`` on the controller, or ``{'error'}``."""
         try:
-            with controller_package(self._loader, src) as package:
-                return dict(metadata=package.metadata, warnings=list(package.warnings))
+            metadata, warnings = package_metadata(self._loader, src)
+            return dict(metadata=metadata, warnings=warnings)
         except ArtifactError as exc:
             return dict(error='artifact %s' % to_text(exc.msg))
         except AnsibleError as exc:

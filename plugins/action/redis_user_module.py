@@ -24,7 +24,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import refused_url
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import (
-    controller_package, download_conflict, downloaded_problem, find_package)
+    download_conflict, downloaded_problem, find_package, package_metadata)
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import DownloadError, fetch_option
 
 MODULE = 'redisops.custom_modules.redis_user_module'
@@ -97,5 +97,4 @@ class ActionModule(ActionBase):
         return result
 
     def _controller_metadata(self, artifact, found=False):
-        with controller_package(self._loader, artifact if found else find_package(self, artifact, 'artifact')) as package:
-            return package.metadata, list(package.warnings)
+        return package_metadata(self._loader, artifact if found else find_package(self, artifact, 'artifact'))

@@ -60,6 +60,15 @@ def controller_package(loader, source):
         loader.cleanup_tmp_file(real)
 
 
+def package_metadata(loader, source):
+    """``(metadata, warnings)`` of the package at ``source`` on the controller: its module.json, for the module object.
+
+    Raises as controller_package does. Private to this collection.
+    """
+    with controller_package(loader, source) as package:
+        return package.metadata, list(package.warnings)
+
+
 def download_conflict(path, remote_src, conflicting, path_option):
     """Why a module's ``download`` cannot be used with the other options given, or None."""
     if path is not None:
