@@ -650,6 +650,16 @@ class ControllerRSS(object):
         return round(self.main_kib / 1024.0, 1)
 
 
+BARE_PLAYBOOK = '''---
+- name: Ansible's own cost of a task on every host, no module process
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: One debug task
+      ansible.builtin.debug:
+        msg: "{{ inventory_hostname }}"
+'''
+
 FLOOR_PLAYBOOK = '''---
 - name: Ansible's floor, one trivial task
   hosts: all
@@ -773,6 +783,14 @@ def bench_scale(args, collection, out):
             row['floor_main_mib'] = watch.sampler.main_mib
             print('scale %d x %d floor %7.1f s  (main process %.0f MiB)  %s  load %s'
                   % (clusters, nodes, row['floor_s'], row['floor_main_mib'], cpu_text(row['floor_cpu']), load()), flush=True)
+            # Ansible's own cost of one task on every host, without a module process: what each per-host task of
+            # the role pays on top of its module at this fleet size (it grows with the size: see the README).
+            bare = os.path.join(work, 'bare.yml')
+            with open(bare, 'w') as handle:
+                handle.write(BARE_PLAYBOOK)
+            row['bare'] = ansible.run('scale-bare', bare, inventory, extra)
+            print('scale %d x %d bare  %7.1f s  (one debug task on every host, no module process)  load %s'
+                  % (clusters, nodes, row['bare']['wall_s'], load()), flush=True)
             for step in ('first', 'rerun'):
                 watch = Sampled(ControllerRSS)
                 mark = emu.log_mark()
@@ -854,6 +872,12 @@ def table(out):
                 % (row['first']['controller_main_mib'], row['rerun']['controller_peak_mib']))
         add('%d nodes floor F / %d nodes floor F' % (large['nodes'], small['nodes']),
             '%.2f x' % (large['floor_s'] / small['floor_s']), '-', True, '%.1f s vs %.1f s' % (large['floor_s'], small['floor_s']))
+        if 'bare' in small and 'bare' in large:
+            # Per host, above the cost of a play with no host at all: the part of a task that Ansible repeats per host.
+            per_host = [1000.0 * r['bare']['slowest'][0][0] / r['nodes'] if r['bare']['slowest'] else 0.0 for r in (small, large)]
+            add('Ansible per host and task, %d / %d nodes' % (small['nodes'], large['nodes']), '%.1f / %.1f ms' % tuple(per_host), '-',
+                True, 'one debug task on every host (no module process): %.2f x per host; every per-host task of the role pays it on top of its own work'
+                % (per_host[1] / per_host[0] if per_host[0] else 0.0))
     if 'uri' in out:
         runs = out['uri']['runs']
         role, naive = med(runs, 'role', 'wall_s'), med(runs, 'naive', 'wall_s')
