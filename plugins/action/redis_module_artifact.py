@@ -36,8 +36,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import refused_url
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import (
-    controller_package, download_conflict, downloaded_problem, find_package)
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import DownloadError, fetch_option
+    controller_package, downloaded_problem, fetch_download, find_package)
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import DownloadError
 
 MODULE = 'redisops.custom_modules.redis_module_artifact'
 # Connection plugins whose "remote" host is the controller itself.
@@ -74,12 +74,8 @@ class ActionModule(ActionBase):
         download = module_args.pop('download', None)
         fetched_warnings, shown = [], None
         if download is not None:
-            problem = download_conflict(src, remote_src, conflicting, 'src')
-            if problem:
-                result.update(failed=True, changed=False, msg=problem)
-                return result
             try:
-                src, result['download'], fetched_warnings = fetch_option(download)
+                src, result['download'], fetched_warnings = fetch_download(download, src, remote_src, conflicting, 'src')
             except DownloadError as exc:
                 result.update(failed=True, changed=False, msg=exc.msg)
                 return result

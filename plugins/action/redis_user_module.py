@@ -24,8 +24,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._connection import refused_url
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import (
-    download_conflict, downloaded_problem, find_package, package_metadata)
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import DownloadError, fetch_option
+    downloaded_problem, fetch_download, find_package, package_metadata)
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import DownloadError
 
 MODULE = 'redisops.custom_modules.redis_user_module'
 
@@ -57,12 +57,8 @@ class ActionModule(ActionBase):
         if download is not None:
             conflicting = [name for name in ('metadata', 'module_name', 'version', 'semantic_version')
                            if module_args.get(name) is not None]
-            problem = download_conflict(artifact, remote_src, conflicting, 'artifact')
-            if problem:
-                result.update(failed=True, changed=False, msg=problem)
-                return result
             try:
-                path, result['download'], warnings = fetch_option(download)
+                path, result['download'], warnings = fetch_download(download, artifact, remote_src, conflicting, 'artifact')
             except DownloadError as exc:
                 result.update(failed=True, changed=False, msg=exc.msg)
                 return result

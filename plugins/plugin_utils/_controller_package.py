@@ -18,6 +18,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import ArtifactError, inspect_package
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import DownloadError, fetch_option
 
 
 def find_package(action, path, option):
@@ -78,6 +79,19 @@ def download_conflict(path, remote_src, conflicting, path_option):
     if conflicting:
         return 'download names a package: %s cannot be given with it' % ' and '.join(conflicting)
     return None
+
+
+def fetch_download(download, path, remote_src, conflicting, path_option):
+    """A module's ``download`` option, fetched once it fits the other options given: ``(path, facts, warnings)``.
+
+    ``path`` is the value of the module's file option (``path_option``), ``conflicting`` the names of the other options
+    given that a package named by its url cannot take. DownloadError says what is wrong, before any connection when the
+    options do not fit.
+    """
+    problem = download_conflict(path, remote_src, conflicting, path_option)
+    if problem:
+        raise DownloadError(problem)
+    return fetch_option(download)
 
 
 def downloaded_problem(text, path, shown):
