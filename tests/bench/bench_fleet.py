@@ -317,14 +317,18 @@ def write_private_json(path, data):
     return path
 
 
-def role_vars(work, emu, package):
-    return write_private_json(os.path.join(work, 'role-vars.json'), {
+def role_vars(work, emu, package, serial=None):
+    """The vars file of a deploy; ``serial``: the batch size (playbooks/deploy.yml's module_lifecycle_serial)."""
+    data = {
         'module_lifecycle_username': emu.admin['username'],
         'module_lifecycle_password': emu.admin['password'],
         'module_lifecycle_ca_path': emu.ready['ca_file'],
         'module_lifecycle_allow_uploads': 'temporary',
         'module_lifecycle_artifacts': [{'src': package}],
-    })
+    }
+    if serial:
+        data['module_lifecycle_serial'] = serial
+    return write_private_json(os.path.join(work, 'role-vars.json'), data)
 
 
 def small_package():
@@ -500,57 +504,17 @@ def build_large_package(source, path, size, seed=7):
     return path
 
 
-class TreePeakRSS(object):
-    """Samples /proc for the module processes under a pid (cmdline with AnsiballZ_<module>) and
-    their children; peak = the largest sum of their VmHWM (each process's own peak RSS)."""
+class _Sampler(object):
+    """Calls ``_sample()`` every ``interval`` seconds in a thread of its own, from construction until ``stop()``."""
 
-    def __init__(self, root_pid, marker, interval=0.02):
-        self.root_pid = root_pid
-        self.marker = marker.encode()
+    def __init__(self, interval):
         self.interval = interval
-        self.peak_kib = 0
-        self.hwm = {}
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
-    @staticmethod
-    def _read(path, mode='rb'):
-        try:
-            with open(path, mode) as handle:
-                return handle.read()
-        except OSError:
-            return None
-
     def _sample(self):
-        parents, cmdlines = {}, {}
-        for entry in os.listdir('/proc'):
-            if not entry.isdigit():
-                continue
-            fields = proc_stat(entry)
-            if not fields:
-                continue
-            parents[int(entry)] = int(fields[1])
-            cmdlines[int(entry)] = self._read('/proc/%s/cmdline' % entry) or b''
-
-        def under(pid, ancestor_test):
-            seen = 0
-            while pid and seen < 64:
-                if ancestor_test(pid):
-                    return True
-                pid = parents.get(pid)
-                seen += 1
-            return False
-
-        modules = {pid for pid in parents if self.marker in cmdlines[pid] and under(pid, lambda p: p == self.root_pid)}
-        tree = {pid for pid in parents if under(pid, lambda p: p in modules)}
-        for pid in tree:
-            status = self._read('/proc/%d/status' % pid, 'r')
-            for line in (status or '').splitlines():
-                if line.startswith('VmHWM:'):
-                    self.hwm[pid] = max(self.hwm.get(pid, 0), int(line.split()[1]))
-        if tree:
-            self.peak_kib = max(self.peak_kib, sum(self.hwm.get(pid, 0) for pid in tree))
+        raise NotImplementedError
 
     def _run(self):
         while not self._stop.is_set():
@@ -560,6 +524,62 @@ class TreePeakRSS(object):
     def stop(self):
         self._stop.set()
         self.thread.join()
+
+
+def proc_parents():
+    """``{pid: parent pid}`` of every process running now."""
+    parents = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            fields = proc_stat(entry)
+            if fields:
+                parents[int(entry)] = int(fields[1])
+    return parents
+
+
+def descendants(parents, roots):
+    """The pids of ``roots`` and of every process under them, from a ``proc_parents()`` map."""
+    tree = set(roots)
+    grew = True
+    while grew:
+        more = set(pid for pid, parent in parents.items() if parent in tree and pid not in tree)
+        tree |= more
+        grew = bool(more)
+    return tree
+
+
+def read_proc(path, mode='rb'):
+    """The content of a /proc file, or None once the process is gone."""
+    try:
+        with open(path, mode) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+class TreePeakRSS(_Sampler):
+    """Samples /proc for the module processes under a pid (cmdline with AnsiballZ_<module>) and
+    their children; peak = the largest sum of their VmHWM (each process's own peak RSS)."""
+
+    def __init__(self, root_pid, marker, interval=0.02):
+        self.root_pid = root_pid
+        self.marker = marker.encode()
+        self.peak_kib = 0
+        self.hwm = {}
+        super(TreePeakRSS, self).__init__(interval)
+
+    def _sample(self):
+        parents = proc_parents()
+        modules = [pid for pid in descendants(parents, [self.root_pid])
+                   if self.marker in (read_proc('/proc/%d/cmdline' % pid) or b'')]
+        tree = descendants(parents, modules)
+        for pid in tree:
+            status = read_proc('/proc/%d/status' % pid, 'r')
+            for line in (status or '').splitlines():
+                if line.startswith('VmHWM:'):
+                    self.hwm[pid] = max(self.hwm.get(pid, 0), int(line.split()[1]))
+        if tree:
+            self.peak_kib = max(self.peak_kib, sum(self.hwm.get(pid, 0) for pid in tree))
 
     @property
     def peak_mib(self):
@@ -580,19 +600,16 @@ class Sampled(object):
         return self.sampler
 
 
-class ControllerRSS(object):
+class ControllerRSS(_Sampler):
     """The controller's memory during a playbook: samples ansible-playbook (``root_pid``) and its workers;
     ``peak_mib`` is the largest sum of their proportional set sizes (Pss: a page shared by forked workers counts once
     in all) at one sample, ``main_mib`` the main process's own peak resident size (VmHWM)."""
 
     def __init__(self, root_pid, interval=0.2):
         self.root_pid = root_pid
-        self.interval = interval
         self.peak_kib = 0
         self.main_kib = 0
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        super(ControllerRSS, self).__init__(interval)
 
     @staticmethod
     def _status(pid, field):
@@ -617,29 +634,9 @@ class ControllerRSS(object):
         return 0
 
     def _sample(self):
-        parents = {}
-        for entry in os.listdir('/proc'):
-            if entry.isdigit():
-                fields = proc_stat(entry)
-                if fields:
-                    parents[int(entry)] = int(fields[1])
-        tree = set([self.root_pid])
-        grew = True
-        while grew:
-            more = set(pid for pid, parent in parents.items() if parent in tree and pid not in tree)
-            tree |= more
-            grew = bool(more)
+        tree = descendants(proc_parents(), [self.root_pid])
         self.peak_kib = max(self.peak_kib, sum(self._pss(pid) for pid in tree))
         self.main_kib = max(self.main_kib, self._status(self.root_pid, 'VmHWM:'))
-
-    def _run(self):
-        while not self._stop.is_set():
-            self._sample()
-            self._stop.wait(self.interval)
-
-    def stop(self):
-        self._stop.set()
-        self.thread.join()
 
     @property
     def peak_mib(self):
@@ -764,33 +761,27 @@ def bench_upload(args, collection, out):
 # ---------------------------------------------------------------- piece: scale
 
 def bench_scale(args, collection, out):
-    """The fleet at two sizes in one run: the small one (CLUSTERS x NODES) and the large one."""
+    """The fleet at two sizes in one run: the small one (CLUSTERS x NODES) and the large one; with --scale-serial,
+    the large one again in serial batches (its floor and bare play are the large one's: same hosts, same run)."""
     playbook = os.path.join(collection, 'playbooks', 'deploy.yml')
     sizes = []
-    for clusters, nodes in ((args.clusters, args.nodes), (args.scale_clusters, args.scale_nodes)):
+    plan = [(args.clusters, args.nodes, None), (args.scale_clusters, args.scale_nodes, None)]
+    if args.scale_serial:
+        plan.append((args.scale_clusters, args.scale_nodes, args.scale_serial))
+    for clusters, nodes, serial in plan:
         work = tempfile.mkdtemp(prefix='bench-scale-')
         emu = Emulator(work, [('c%d' % (k + 1), nodes) for k in range(clusters)]).start()
         try:
             ansible = Ansible(work, collection, args.forks)
             inventory = emu.inventory(os.path.join(work, 'inventory.yml'))
-            extra = role_vars(work, emu, small_package())
+            extra = role_vars(work, emu, small_package(), serial=serial)
             row = dict(clusters=clusters, nodes_per_cluster=nodes, nodes=len(emu.nodes), load_before=load(),
-                       emulator_startup_s=round(emu.startup_s, 2))
-            cpu = CPU(emu)
-            watch = Sampled(ControllerRSS)
-            row['floor_s'] = ansible.floor(inventory, watch=watch)
-            row['floor_cpu'] = cpu.done()
-            row['floor_main_mib'] = watch.sampler.main_mib
-            print('scale %d x %d floor %7.1f s  (main process %.0f MiB)  %s  load %s'
-                  % (clusters, nodes, row['floor_s'], row['floor_main_mib'], cpu_text(row['floor_cpu']), load()), flush=True)
-            # Ansible's own cost of one task on every host, without a module process: what each per-host task of
-            # the role pays on top of its module at this fleet size (it grows with the size: see the README).
-            bare = os.path.join(work, 'bare.yml')
-            with open(bare, 'w') as handle:
-                handle.write(BARE_PLAYBOOK)
-            row['bare'] = ansible.run('scale-bare', bare, inventory, extra)
-            print('scale %d x %d bare  %7.1f s  (one debug task on every host, no module process)  load %s'
-                  % (clusters, nodes, row['bare']['wall_s'], load()), flush=True)
+                       emulator_startup_s=round(emu.startup_s, 2), serial=serial)
+            name = '%d x %d%s' % (clusters, nodes, ' serial %d' % serial if serial else '')
+            if serial:
+                row.update(floor_s=sizes[1]['floor_s'], bare=sizes[1]['bare'])
+            else:
+                measure_floor(emu, ansible, inventory, extra, row, name, work)
             for step in ('first', 'rerun'):
                 watch = Sampled(ControllerRSS)
                 mark = emu.log_mark()
@@ -800,19 +791,38 @@ def bench_scale(args, collection, out):
                 result.update(count_requests(emu.requests_since(mark)))
                 result.update(controller_peak_mib=watch.sampler.peak_mib, controller_main_mib=watch.sampler.main_mib)
                 row[step] = result
-                print('scale %d x %d %-5s %7.1f s = %.2f F  %5d requests (%d GETs, %d writes)  controller peak %.0f MiB '
+                print('scale %s %-5s %7.1f s = %.2f F  %5d requests (%d GETs, %d writes)  controller peak %.0f MiB '
                       '(main process %.0f MiB)  %s  load %s'
-                      % (clusters, nodes, step, result['wall_s'], result['wall_s'] / row['floor_s'], result['requests'],
+                      % (name, step, result['wall_s'], result['wall_s'] / row['floor_s'], result['requests'],
                          result['gets'], result['writes'], result['controller_peak_mib'], result['controller_main_mib'],
                          cpu_text(result), load()), flush=True)
-                for seconds, name, results in result['slowest']:
-                    print('    %6.2f s  %-70s %s' % (seconds, name, results), flush=True)
+                for seconds, task, results in result['slowest']:
+                    print('    %6.2f s  %-70s %s' % (seconds, task, results), flush=True)
             sizes.append(row)
         finally:
             emu.stop()
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
     out['scale'] = dict(sizes=sizes)
+
+
+def measure_floor(emu, ansible, inventory, extra, row, name, work):
+    """The floor F of a fleet and Ansible's own cost of one task on its every host (the bare play), into ``row``."""
+    cpu = CPU(emu)
+    watch = Sampled(ControllerRSS)
+    row['floor_s'] = ansible.floor(inventory, watch=watch)
+    row['floor_cpu'] = cpu.done()
+    row['floor_main_mib'] = watch.sampler.main_mib
+    print('scale %s floor %7.1f s  (main process %.0f MiB)  %s  load %s'
+          % (name, row['floor_s'], row['floor_main_mib'], cpu_text(row['floor_cpu']), load()), flush=True)
+    # Ansible's own cost of one task on every host, without a module process: what each per-host task of
+    # the role pays on top of its module at this fleet size (it grows with the size: see the README).
+    bare = os.path.join(work, 'bare.yml')
+    with open(bare, 'w') as handle:
+        handle.write(BARE_PLAYBOOK)
+    row['bare'] = ansible.run('scale-bare', bare, inventory, extra)
+    print('scale %s bare  %7.1f s  (one debug task on every host, no module process)  load %s'
+          % (name, row['bare']['wall_s'], load()), flush=True)
 
 
 # ---------------------------------------------------------------- the table
@@ -854,26 +864,29 @@ def table(out):
         add('%s re-run: N + C GETs, no write, no change' % size, 'runs %s' % (bad or 'all clean'),
             '%d GETs, 0 writes' % expected, not bad)
     if 'scale' in out:
-        small, large = out['scale']['sizes']
+        small, large = out['scale']['sizes'][:2]
         factor = float(large['nodes']) / small['nodes']
-        for step, label in (('first', 'first deploy'), ('rerun', 'no-op re-run')):
-            grown = large[step]['wall_s'] / small[step]['wall_s']
-            add('%d nodes %s / %d nodes' % (large['nodes'], label, small['nodes']), '%.2f x' % grown, '<= %.0f x' % factor,
-                grown <= factor, '%.1f s (%.2f F) vs %.1f s (%.2f F)' % (
-                    large[step]['wall_s'], large[step]['wall_s'] / large['floor_s'],
-                    small[step]['wall_s'], small[step]['wall_s'] / small['floor_s']))
-        for row in (small, large):
+        for row in out['scale']['sizes'][1:]:
+            batches = ', serial %d' % row['serial'] if row.get('serial') else ''
+            for step, label in (('first', 'first deploy'), ('rerun', 'no-op re-run')):
+                grown = row[step]['wall_s'] / small[step]['wall_s']
+                add('%d nodes%s %s / %d nodes' % (row['nodes'], batches, label, small['nodes']), '%.2f x' % grown,
+                    '<= %.0f x' % factor, grown <= factor, '%.1f s (%.2f F) vs %.1f s (%.2f F)' % (
+                        row[step]['wall_s'], row[step]['wall_s'] / row['floor_s'],
+                        small[step]['wall_s'], small[step]['wall_s'] / small['floor_s']))
+        for row in out['scale']['sizes']:
+            batches = ', serial %d' % row['serial'] if row.get('serial') else ''
             expected = row['nodes'] + row['clusters']
             ok = row['rerun']['gets'] == expected and row['rerun']['writes'] == 0
-            add('%d nodes no-op: N + C GETs, no write' % row['nodes'], '%d GETs, %d writes' % (row['rerun']['gets'], row['rerun']['writes']),
+            add('%d nodes%s no-op: N + C GETs, no write' % (row['nodes'], batches), '%d GETs, %d writes' % (row['rerun']['gets'], row['rerun']['writes']),
                 '%d GETs, 0 writes' % expected, ok, 'first deploy %d requests (%d writes)' % (row['first']['requests'], row['first']['writes']))
-            add('%d nodes controller peak memory' % row['nodes'], '%.0f MiB' % row['first']['controller_peak_mib'], '-', True,
+            add('%d nodes%s controller peak memory' % (row['nodes'], batches), '%.0f MiB' % row['first']['controller_peak_mib'], '-', True,
                 'ansible-playbook and its workers at once, Pss (main process alone %.0f MiB); re-run %.0f MiB'
                 % (row['first']['controller_main_mib'], row['rerun']['controller_peak_mib']))
         add('%d nodes floor F / %d nodes floor F' % (large['nodes'], small['nodes']),
             '%.2f x' % (large['floor_s'] / small['floor_s']), '-', True, '%.1f s vs %.1f s' % (large['floor_s'], small['floor_s']))
         if 'bare' in small and 'bare' in large:
-            # Per host, above the cost of a play with no host at all: the part of a task that Ansible repeats per host.
+            # The debug task's time (from its start to the end of the play) over the number of hosts.
             per_host = [1000.0 * r['bare']['slowest'][0][0] / r['nodes'] if r['bare']['slowest'] else 0.0 for r in (small, large)]
             add('Ansible per host and task, %d / %d nodes' % (small['nodes'], large['nodes']), '%.1f / %.1f ms' % tuple(per_host), '-',
                 True, 'one debug task on every host (no module process): %.2f x per host; every per-host task of the role pays it on top of its own work'
@@ -916,6 +929,8 @@ def main(argv=None):
     parser.add_argument('--size-mib', type=int, default=400, help='package size (upload piece)')
     parser.add_argument('--scale-clusters', type=int, default=100, help='clusters of the large fleet (scale piece)')
     parser.add_argument('--scale-nodes', type=int, default=10, help='nodes per cluster of the large fleet (scale piece)')
+    parser.add_argument('--scale-serial', type=int, default=0,
+                        help='scale piece: also deploy the large fleet in serial batches of this many hosts (module_lifecycle_serial)')
     parser.add_argument('--keep', action='store_true', help='keep the work directories (logs, emulator state)')
     parser.add_argument('--strict', action='store_true', help='exit 1 when a target is missed')
     args = parser.parse_args(argv)
