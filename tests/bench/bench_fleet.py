@@ -317,8 +317,8 @@ def write_private_json(path, data):
     return path
 
 
-def role_vars(work, emu, package, serial=None):
-    """The vars file of a deploy; ``serial``: the batch size (playbooks/deploy.yml's module_lifecycle_serial)."""
+def role_vars(work, emu, package, serial=0):
+    """The vars file of a deploy; ``serial``: the batch size (playbooks/deploy.yml's module_lifecycle_serial), 0 for all at once."""
     data = {
         'module_lifecycle_username': emu.admin['username'],
         'module_lifecycle_password': emu.admin['password'],
@@ -765,7 +765,7 @@ def bench_scale(args, collection, out):
     the large one again in serial batches (its floor and bare play are the large one's: same hosts, same run)."""
     playbook = os.path.join(collection, 'playbooks', 'deploy.yml')
     sizes = []
-    plan = [(args.clusters, args.nodes, None), (args.scale_clusters, args.scale_nodes, None)]
+    plan = [(args.clusters, args.nodes, 0), (args.scale_clusters, args.scale_nodes, 0)]  # serial 0: all at once
     if args.scale_serial:
         plan.append((args.scale_clusters, args.scale_nodes, args.scale_serial))
     for clusters, nodes, serial in plan:
