@@ -9,14 +9,16 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.redisops.custom_modules.plugins.filter import (
     lifecycle_clusters,
+    lifecycle_idle,
+    lifecycle_nodes,
     lifecycle_record,
     lifecycle_summary,
     lifecycle_todo,
 )
 from ansible_collections.redisops.custom_modules.plugins.module_utils._artifact import Package
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import items, plan
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle import items, plan, steps
 
-FILTERS = [lifecycle_clusters, lifecycle_record, lifecycle_summary, lifecycle_todo]
+FILTERS = [lifecycle_clusters, lifecycle_idle, lifecycle_nodes, lifecycle_record, lifecycle_summary, lifecycle_todo]
 NODES = [dict(host='a', cluster='c1', url='https://a:9443'), dict(host='b', cluster='c1', url='https://b:9443')]
 PKG = dict(path='/p/hello-1.0.0.zip', module_name='hello', version=10000, semantic_version='1.0.0')
 
@@ -34,6 +36,30 @@ def test_documentation(plugin):
     assert yaml.safe_load(plugin.RETURN)['_value']['description']
     assert 'redisops.custom_modules.%s' % name in plugin.EXAMPLES
     assert list(plugin.FilterModule().filters()) == [name]
+
+
+@pytest.mark.parametrize('plugin', [lifecycle_todo, lifecycle_idle])
+def test_documented_steps_are_the_steps(plugin):
+    """lifecycle_todo and lifecycle_idle each list the steps in their documentation: the list is the engine's."""
+    doc = yaml.safe_load(plugin.DOCUMENTATION)
+    assert doc['options']['what']['choices'] == list(steps.STEPS)
+
+
+@pytest.mark.parametrize('hosts, here, message', [
+    ('a', dict(host='a'), 'expects a list of host names'),
+    (['a'], 'a', 'here must be a dictionary'),
+    (['x'], dict(host='x'), 'no variables for host'),
+])
+def test_nodes_refuses_bad_input(hosts, here, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        lifecycle_nodes.lifecycle_nodes(hosts, {'a': {}}, here)
+
+
+def test_nodes_reads_the_inventory():
+    got = lifecycle_nodes.lifecycle_nodes(['a', 'b'], {'a': {'ansible_host': '10.0.0.1'}, 'b': {'module_lifecycle_cluster': 'c2'}},
+                                          dict(host='a', cluster='', url='https://10.0.0.1:9443'))
+    assert got == dict(nodes=[dict(host='a', cluster='default', url='https://10.0.0.1:9443'),
+                              dict(host='b', cluster='c2', url='https://b:9443')], uniform=True)
 
 
 @pytest.mark.parametrize('value, message', [
