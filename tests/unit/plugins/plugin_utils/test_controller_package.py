@@ -19,7 +19,7 @@ from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download 
     (None, False, ["module_name", "version"], "download names a package: module_name and version cannot be given with it"),
 ])
 def test_options_that_do_not_fit_are_refused_before_any_connection(monkeypatch, path, remote_src, conflicting, text):
-    def no_fetch(value):
+    def no_fetch(*args):
         raise AssertionError("fetched although the options do not fit")
     monkeypatch.setattr(_download.PackageCache, "fetch", no_fetch)
     with pytest.raises(DownloadError) as caught:
