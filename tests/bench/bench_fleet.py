@@ -557,6 +557,17 @@ def read_proc(path, mode='rb'):
         return None
 
 
+def proc_kib(path, field):
+    """The kB figure of the line starting with ``field`` (``VmHWM:``, ``Pss:``) in a /proc file; 0 when it cannot be read."""
+    for line in (read_proc(path, 'r') or '').splitlines():
+        if line.startswith(field):
+            try:
+                return int(line.split()[1])
+            except (IndexError, ValueError):
+                return 0
+    return 0
+
+
 class TreePeakRSS(_Sampler):
     """Samples /proc for the module processes under a pid (cmdline with AnsiballZ_<module>) and
     their children; peak = the largest sum of their VmHWM (each process's own peak RSS)."""
@@ -574,10 +585,7 @@ class TreePeakRSS(_Sampler):
                    if self.marker in (read_proc('/proc/%d/cmdline' % pid) or b'')]
         tree = descendants(parents, modules)
         for pid in tree:
-            status = read_proc('/proc/%d/status' % pid, 'r')
-            for line in (status or '').splitlines():
-                if line.startswith('VmHWM:'):
-                    self.hwm[pid] = max(self.hwm.get(pid, 0), int(line.split()[1]))
+            self.hwm[pid] = max(self.hwm.get(pid, 0), proc_kib('/proc/%d/status' % pid, 'VmHWM:'))
         if tree:
             self.peak_kib = max(self.peak_kib, sum(self.hwm.get(pid, 0) for pid in tree))
 
@@ -611,32 +619,10 @@ class ControllerRSS(_Sampler):
         self.main_kib = 0
         super(ControllerRSS, self).__init__(interval)
 
-    @staticmethod
-    def _status(pid, field):
-        try:
-            with open('/proc/%d/status' % pid) as handle:
-                for line in handle:
-                    if line.startswith(field):
-                        return int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-        return 0
-
-    @staticmethod
-    def _pss(pid):
-        try:
-            with open('/proc/%d/smaps_rollup' % pid) as handle:
-                for line in handle:
-                    if line.startswith('Pss:'):
-                        return int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-        return 0
-
     def _sample(self):
         tree = descendants(proc_parents(), [self.root_pid])
-        self.peak_kib = max(self.peak_kib, sum(self._pss(pid) for pid in tree))
-        self.main_kib = max(self.main_kib, self._status(self.root_pid, 'VmHWM:'))
+        self.peak_kib = max(self.peak_kib, sum(proc_kib('/proc/%d/smaps_rollup' % pid, 'Pss:') for pid in tree))
+        self.main_kib = max(self.main_kib, proc_kib('/proc/%d/status' % self.root_pid, 'VmHWM:'))
 
     @property
     def peak_mib(self):
@@ -866,21 +852,23 @@ def table(out):
     if 'scale' in out:
         small, large = out['scale']['sizes'][:2]
         factor = float(large['nodes']) / small['nodes']
+
+        def batches(row):
+            return ', serial %d' % row['serial'] if row.get('serial') else ''
+
         for row in out['scale']['sizes'][1:]:
-            batches = ', serial %d' % row['serial'] if row.get('serial') else ''
             for step, label in (('first', 'first deploy'), ('rerun', 'no-op re-run')):
                 grown = row[step]['wall_s'] / small[step]['wall_s']
-                add('%d nodes%s %s / %d nodes' % (row['nodes'], batches, label, small['nodes']), '%.2f x' % grown,
+                add('%d nodes%s %s / %d nodes' % (row['nodes'], batches(row), label, small['nodes']), '%.2f x' % grown,
                     '<= %.0f x' % factor, grown <= factor, '%.1f s (%.2f F) vs %.1f s (%.2f F)' % (
                         row[step]['wall_s'], row[step]['wall_s'] / row['floor_s'],
                         small[step]['wall_s'], small[step]['wall_s'] / small['floor_s']))
         for row in out['scale']['sizes']:
-            batches = ', serial %d' % row['serial'] if row.get('serial') else ''
             expected = row['nodes'] + row['clusters']
             ok = row['rerun']['gets'] == expected and row['rerun']['writes'] == 0
-            add('%d nodes%s no-op: N + C GETs, no write' % (row['nodes'], batches), '%d GETs, %d writes' % (row['rerun']['gets'], row['rerun']['writes']),
+            add('%d nodes%s no-op: N + C GETs, no write' % (row['nodes'], batches(row)), '%d GETs, %d writes' % (row['rerun']['gets'], row['rerun']['writes']),
                 '%d GETs, 0 writes' % expected, ok, 'first deploy %d requests (%d writes)' % (row['first']['requests'], row['first']['writes']))
-            add('%d nodes%s controller peak memory' % (row['nodes'], batches), '%.0f MiB' % row['first']['controller_peak_mib'], '-', True,
+            add('%d nodes%s controller peak memory' % (row['nodes'], batches(row)), '%.0f MiB' % row['first']['controller_peak_mib'], '-', True,
                 'ansible-playbook and its workers at once, Pss (main process alone %.0f MiB); re-run %.0f MiB'
                 % (row['first']['controller_main_mib'], row['rerun']['controller_peak_mib']))
         add('%d nodes floor F / %d nodes floor F' % (large['nodes'], small['nodes']),
