@@ -1,6 +1,7 @@
 # Copyright: redisops.custom_modules contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""plugin_utils._download against a local HTTPS repository (tests/package_server.py) with its own test CA."""
+"""plugin_utils._download against a local HTTPS repository (tests/package_server.py) with its own test CA, and
+_controller_package.fetch_download, the action plugins' way to it."""
 
 import hashlib
 import os
@@ -10,6 +11,7 @@ import zipfile
 import pytest
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils import _download
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._controller_package import fetch_download
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._download import Download, DownloadError, PackageCache
 
 PASSWORD = "repo-Pa55word-never-shown"
@@ -237,3 +239,27 @@ def test_an_unwritable_cache_is_named(tmp_path, package):
     with pytest.raises(DownloadError) as info:
         PackageCache(str(blocker / "cache")).fetch(Download.from_options(options("https://r/a.zip", sha(package))))
     assert "cannot create the package cache" in info.value.msg and "module_lifecycle_package_cache" in info.value.msg
+
+
+@pytest.mark.parametrize("path, remote_src, conflicting, text", [
+    ("/pkgs/hello.zip", False, [], "give either src (a file) or download (a url and checksum), not both"),
+    (None, True, [], "remote_src: true does not apply to it"),
+    (None, False, ["module_name", "version"], "download names a package: module_name and version cannot be given with it"),
+])
+def test_fetch_download_refuses_options_that_do_not_fit_before_any_connection(monkeypatch, path, remote_src, conflicting, text):
+    def no_fetch(*args):
+        raise AssertionError("fetched although the options do not fit")
+    monkeypatch.setattr(PackageCache, "fetch", no_fetch)
+    with pytest.raises(DownloadError) as caught:
+        fetch_download(options("https://repo.example/hello.zip", "sha256:" + "0" * 64), path, remote_src, conflicting, "src")
+    assert text in caught.value.msg
+
+
+def test_fetch_download_fetches_a_download_that_fits_into_the_cache(tmp_path, package_server, package):
+    server = package_server()
+    url = server.publish("/repo/hello-1.0.0.zip", package)
+    download = options(url, sha(package), ca_path=server.ca_file, cache_dir=str(tmp_path / "cache"), headers=None)
+    path, facts, warnings = fetch_download(download, None, False, [], "artifact")
+    assert path.startswith(str(tmp_path / "cache")) and os.path.basename(path) == "hello-1.0.0.zip"
+    assert facts["downloaded"] is True and facts["checksum"] == sha(package) and warnings == []
+    assert server.count() == 1
