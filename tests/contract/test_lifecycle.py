@@ -143,3 +143,44 @@ def test_no_password_in_logs_or_stderr(emulator):
         assert "not-the-password-xyz" not in blob
         for user in emulator.users:
             assert user["password"] not in blob
+
+
+def test_each_cluster_keeps_its_own_state_file(emulator_factory):
+    emu = emulator_factory(clusters={"c1": 1, "c2": 1})
+    ccs = os.path.join(emu.state_dir, "ccs")
+    assert sorted(os.listdir(ccs)) == ["c1.json", "c2.json"]
+    untouched = os.stat(os.path.join(ccs, "c2.json")).st_mtime_ns
+    time.sleep(0.05)
+    admin = Api(emu, "c1-node1")
+    admin.allow_uploads(True)
+    admin.post(USER_DEFINED, json=metadata("mine")).raise_for_status()
+    with open(os.path.join(ccs, "c1.json")) as handle:
+        saved = json.load(handle)
+    assert saved["settings"]["allow_modules_upload"] is True
+    assert [m["module_name"] for m in saved["modules"].values()] == ["mine"]
+    assert os.stat(os.path.join(ccs, "c2.json")).st_mtime_ns == untouched
+    with open(os.path.join(emu.state_dir, "state.json")) as handle:
+        assert sorted(json.load(handle)) == ["software_version", "topology"]
+
+
+def test_state_dir_of_an_earlier_emulator_is_read(emulator):
+    admin = Api(emulator)
+    admin.allow_uploads(True)
+    mod = admin.post(USER_DEFINED, json=metadata("kept")).json()
+    emulator.stop()
+    # the layout of release 0.1.0: every cluster's CCS data inside state.json
+    ccs = os.path.join(emulator.state_dir, "ccs")
+    with open(os.path.join(ccs, "c1.json")) as handle:
+        cluster = json.load(handle)
+    state_path = os.path.join(emulator.state_dir, "state.json")
+    with open(state_path) as handle:
+        state = json.load(handle)
+    state["clusters"] = {"c1": cluster}
+    with open(state_path, "w") as handle:
+        json.dump(state, handle)
+    os.unlink(os.path.join(ccs, "c1.json"))
+    emulator.start()
+    admin = Api(emulator)
+    assert admin.get("/v1/modules/" + mod["uid"]).json() == mod
+    assert admin.get("/v1/cluster").json()["allow_modules_upload"] is True
+    assert os.path.exists(os.path.join(ccs, "c1.json"))

@@ -586,7 +586,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 raise ApiError(406, "module_in_use", "Module '%s' version %d is in use by database(s): %s"
                                % (mod["module_name"], mod["version"], ", ".join(users)))
             del mods[uid]
-            self.store.save()
+            self.store.save(self.node.cluster)
         return None
 
     # --- /v2/local/modules/user-defined/artifacts --------------------------------------
@@ -708,7 +708,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         with self.store.lock:
             if not dry_run and body:
                 self.ccs["settings"].update(body)
-                self.store.save()
+                self.store.save(self.node.cluster)
             return self._cluster_object()
 
     # --- /v1/nodes ---------------------------------------------------------------------
@@ -826,7 +826,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                    "_admin_pass": secrets.token_urlsafe(24), "_cluster_dns": "%s.redis.test" % self.node.cluster,
                    "_endpoint_addr": [self.node.address]}
             ccs["bdbs"][str(uid)] = bdb
-            self.store.save()
+            self.store.save(self.node.cluster)
             return self._bdb_object(bdb)
 
     # --- POST /v1/bdbs/<uid>/upgrade, GET /v1/actions/<uid> --------------------------------
@@ -926,7 +926,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 "_bdb_uid": bdb["uid"], "_started": time.time(), "_seconds": seconds, "_outcome": outcome,
                 "_module_list": entries, "_redis_version": ["%d.%d" % target, full]}
             bdb["status"] = "active-change-pending"
-            self.store.save()
+            self.store.save(self.node.cluster)
             out = self._bdb_object(bdb)
             out["action_uid"] = action_uid
         self.store.tick_actions()   # a zero-second action is over before anyone asks
@@ -950,7 +950,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         with self.store.lock:
             if self.ccs["bdbs"].pop(uid, None) is None:
                 raise ApiError(404, "db_not_exist", "No database with uid '%s'" % uid)
-            self.store.save()
+            self.store.save(self.node.cluster)
         return None
 
 

@@ -211,23 +211,27 @@ def module_object(stored):
 
 
 class Store(object):
-    """All state, guarded by one lock. Cluster CCS data in DIR/state.json; artifacts under DIR/nodes/<node>/artifacts/."""
+    """All state, guarded by one lock. The topology in DIR/state.json; each cluster's CCS data in DIR/ccs/<cluster>.json
+    (a write saves its own cluster's file only: 100 clusters cost no more per write than one); artifacts under
+    DIR/nodes/<node>/artifacts/. A state dir of an earlier emulator, which kept every cluster's CCS in state.json, is
+    read as well."""
 
     def __init__(self, state_dir, topology, software_version, upload_max_size_mb=DEFAULT_UPLOAD_MAX_SIZE_MB,
                  module_fields="full"):
         self.dir = state_dir
         self.lock = threading.RLock()
         self.path = os.path.join(state_dir, "state.json")
+        self.ccs_dir = os.path.join(state_dir, "ccs")
         self.software = parse_software_version(software_version)
         self.software_version = software_version
         self.has_upload_flag = self.software >= (8, 2, 0)
         self.module_fields = module_fields
         data = read_json(self.path) or {}
-        clusters = data.get("clusters", {})
+        earlier = data.get("clusters", {})
         self.data = {"topology": topology, "software_version": software_version, "clusters": {}}
         for cluster in topology:
             name = cluster["name"]
-            old = clusters.get(name, {})
+            old = read_json(self._ccs_path(name)) or earlier.get(name, {})
             self.data["clusters"][name] = {
                 "settings": dict({"allow_modules_upload": False, "module_upload_max_size_mb": upload_max_size_mb},
                                  **old.get("settings", {})),
@@ -238,11 +242,19 @@ class Store(object):
                 "created_time": old.get("created_time", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
             }
         self.bundled = _bundled_modules(self.software)
-        self.save()
-
-    def save(self):
+        os.makedirs(self.ccs_dir, exist_ok=True)
         with self.lock:
-            write_json(self.path, self.data)
+            write_json(self.path, {"topology": topology, "software_version": software_version})
+            for name in self.data["clusters"]:
+                self.save(name)
+
+    def _ccs_path(self, cluster):
+        return os.path.join(self.ccs_dir, "%s.json" % cluster)
+
+    def save(self, cluster):
+        """Write one cluster's CCS data (its file only)."""
+        with self.lock:
+            write_json(self._ccs_path(cluster), self.data["clusters"][cluster])
 
     def cluster(self, name):
         return self.data["clusters"][name]
@@ -263,7 +275,7 @@ class Store(object):
             stored["uid"] = uuid.uuid4().hex
             stored["is_bundled"] = False
             mods[stored["uid"]] = stored
-            self.save()
+            self.save(cluster)
             return stored, None
 
     def bdbs_using(self, cluster, module_name, version=None):
@@ -281,9 +293,9 @@ class Store(object):
         """Move every running action on by the clock: pending -> active -> completed (the change applied), or the
         outcome a fault queued for it (failed with error_code/error_message, aborted, cancelled: nothing applied)."""
         now = time.time() if now is None else now
-        changed = False
+        changed = set()
         with self.lock:
-            for ccs in self.data["clusters"].values():
+            for name, ccs in self.data["clusters"].items():
                 for action in ccs["actions"].values():
                     if action["status"] in FINAL_STATUSES:
                         continue
@@ -314,9 +326,9 @@ class Store(object):
                         if status == action["status"] and progress == action["_progress"]:
                             continue
                         action["status"], action["_progress"] = status, progress
-                    changed = True
-            if changed:
-                self.save()
+                    changed.add(name)
+            for name in sorted(changed):
+                self.save(name)
 
     def running_action(self, cluster, bdb_uid):
         for action in self.cluster(cluster)["actions"].values():
