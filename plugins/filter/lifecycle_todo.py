@@ -18,9 +18,7 @@ description:
   - V(check) (C(check.yml), O(host)), the packages O(host) needs, checked in check mode on the node.
   - V(cluster) (C(cluster.yml), O(host)), the module objects to create, C([{cluster, url, leader, pkg}]); with O(host),
     only those of the clusters whose first host (C(leader)) it is.
-  - V(nodes) (C(nodes.yml), O(host) or O(hosts)), the packages O(host) must receive (none when its cluster already
-    failed); with O(hosts) instead, a dict of each of O(hosts) to its packages (the role asks once for the batch, so
-    that its upload task on every host reads a dict instead of loading this filter in every host's fork).
+  - V(nodes) (C(nodes.yml), O(host)), the packages O(host) must receive (none when its cluster already failed).
   - "V(cluster_read) (C(cluster_read.yml), O(host), O(prune)), the clusters to read whole (every node, those outside
     this batch at their address), C([{cluster, url, leader, skip, upgrade, prune}]): those without an error whose nodes
     in this batch list every present package, with a database upgrade due or, with O(prune), something prune would
@@ -71,7 +69,7 @@ options:
     type: int
     default: 0
   hosts:
-    description: For V(restore), the hosts still in the play; for V(nodes), the hosts to answer for (instead of O(host)).
+    description: For V(restore), the hosts still in the play.
     type: list
     elements: str
   prune:
@@ -91,8 +89,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: A list, as described for each step; for V(nodes) with O(hosts), a dict of lists.
-  type: raw
+  description: A list, as described for each step.
+  type: list
+  elements: raw
 """
 
 from collections.abc import Mapping

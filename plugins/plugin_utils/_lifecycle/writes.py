@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.items import UPLOADS_HINT
 from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.plan import last_listing
-from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.step import Step, StepError, item_results
+from ansible_collections.redisops.custom_modules.plugins.plugin_utils._lifecycle.step import Step, item_results
 
 
 def creates(run, host=None):
@@ -124,21 +124,11 @@ class Cluster(Step):
 
 class Nodes(Step):
     name, task_file = 'nodes', 'nodes.yml'
-    doc = ('the packages host must receive now (none when its cluster failed), with hosts {host: packages} for each of '
-           'them; record: the uploads, then verification')
-    todo_options = ('host', 'hosts')
+    doc = 'the packages host must receive now (none when its cluster failed); record: the uploads, then verification'
+    todo_options = ('host',)
 
-    def todo(self, run, host=None, hosts=None):
-        # The role asks once for the whole batch (hosts), so that its upload task, which runs on every host, reads a
-        # dict instead of calling this filter: a filter called in a host's task is loaded again in that host's fork.
-        if hosts is None:
-            return host_uploads(run, host)
-        if host is not None:
-            raise StepError("lifecycle_todo: step 'nodes' takes host or hosts, not both")
-        return dict((name, host_uploads(run, name)) for name in hosts)
-
-    def idle(self, run, hosts, **options):
-        return not any(self.todo(run, hosts=list(hosts or [])).values())
+    def todo(self, run, host=None):
+        return host_uploads(run, host)
 
     def record(self, run, by_host):
         return record_uploads(run, by_host)

@@ -58,11 +58,8 @@ def planned(prune=False, modules=None, artifacts=None):
 
 
 @pytest.mark.parametrize('call, message', [
-    (lambda run: lifecycle_todo.lifecycle_todo(run, 'nodes', hots='a'), "step 'nodes' takes host, hosts, not hots"),
-    (lambda run: lifecycle_todo.lifecycle_todo(run, 'nodes', host='a', prune=True),
-     "step 'nodes' takes host, hosts, not prune"),
-    (lambda run: lifecycle_todo.lifecycle_todo(run, 'nodes', host='a', hosts=['a']),
-     "step 'nodes' takes host or hosts, not both"),
+    (lambda run: lifecycle_todo.lifecycle_todo(run, 'nodes', hots='a'), "step 'nodes' takes host, not hots"),
+    (lambda run: lifecycle_todo.lifecycle_todo(run, 'nodes', host='a', prune=True), "step 'nodes' takes host, not prune"),
     (lambda run: lifecycle_todo.lifecycle_todo(run, 'upgrade', host='a'), "step 'upgrade' takes no option, not host"),
     (lambda run: lifecycle_record.lifecycle_record(run, 'nodes', [{}], hosts=['a'], prune=True),
      "step 'nodes' takes no option, not prune"),

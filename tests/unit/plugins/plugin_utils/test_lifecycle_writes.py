@@ -53,11 +53,6 @@ def test_a_failed_module_object_stops_the_uploads_of_its_cluster_only():
     run = writes.record_creates(run, [dict(item=creates[0], failed=True, msg='HTTP 403'), dict(item=creates[1], changed=True)])
     assert run['errors'] == {'c1': ['module object: HTTP 403'], 'c2': []}
     assert writes.host_uploads(run, 'a') == [] and len(writes.host_uploads(run, 'b')) == 1
-    # the role asks once for the whole batch: each host's packages, the same as asked host by host
-    by_host = steps.STEPS['nodes'].todo(run, hosts=['a', 'b'])
-    assert by_host == {'a': [], 'b': writes.host_uploads(run, 'b')}
-    assert steps.STEPS['nodes'].todo(run, hosts=[]) == {}
-    assert not steps.STEPS['nodes'].idle(run, ['a', 'b']) and steps.STEPS['nodes'].idle(run, ['a'])
 
 
 def test_check_mode_prediction_counts_as_listed():
