@@ -226,13 +226,12 @@ class Store(object):
         self.software_version = software_version
         self.has_upload_flag = self.software >= (8, 2, 0)
         self.module_fields = module_fields
-        data = read_json(self.path) or {}
-        earlier = data.get("clusters", {})
-        self.data = {"topology": topology, "software_version": software_version, "clusters": {}}
+        earlier = (read_json(self.path) or {}).get("clusters", {})   # a 0.1.0 state dir: every cluster in state.json
+        self.clusters = {}   # name -> CCS data, saved in DIR/ccs/<name>.json
         for cluster in topology:
             name = cluster["name"]
             old = read_json(self._ccs_path(name)) or earlier.get(name, {})
-            self.data["clusters"][name] = {
+            self.clusters[name] = {
                 "settings": dict({"allow_modules_upload": False, "module_upload_max_size_mb": upload_max_size_mb},
                                  **old.get("settings", {})),
                 "modules": old.get("modules", {}),
@@ -243,10 +242,9 @@ class Store(object):
             }
         self.bundled = _bundled_modules(self.software)
         os.makedirs(self.ccs_dir, exist_ok=True)
-        with self.lock:
-            write_json(self.path, {"topology": topology, "software_version": software_version})
-            for name in self.data["clusters"]:
-                self.save(name)
+        write_json(self.path, {"topology": topology, "software_version": software_version})
+        for name in self.clusters:
+            self.save(name)
 
     def _ccs_path(self, cluster):
         return os.path.join(self.ccs_dir, "%s.json" % cluster)
@@ -254,10 +252,10 @@ class Store(object):
     def save(self, cluster):
         """Write one cluster's CCS data (its file only)."""
         with self.lock:
-            write_json(self._ccs_path(cluster), self.data["clusters"][cluster])
+            write_json(self._ccs_path(cluster), self.clusters[cluster])
 
     def cluster(self, name):
-        return self.data["clusters"][name]
+        return self.clusters[name]
 
     # --- CCS modules -------------------------------------------------------------------
     def all_modules(self, cluster):
@@ -295,7 +293,7 @@ class Store(object):
         now = time.time() if now is None else now
         changed = set()
         with self.lock:
-            for name, ccs in self.data["clusters"].items():
+            for name, ccs in self.clusters.items():
                 for action in ccs["actions"].values():
                     if action["status"] in FINAL_STATUSES:
                         continue
